@@ -1,0 +1,205 @@
+// Package config reads the platform's configuration from environment variables.
+// Both binaries share it: the variables are one contract, documented in README.md.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Suite is one third-party app as configured in WECOM_SUITES.
+type Suite struct {
+	SuiteID        string   `json:"suite_id"`
+	SuiteSecret    string   `json:"suite_secret"`
+	Token          string   `json:"token"`
+	EncodingAESKey string   `json:"encoding_aes_key"`
+	TrustedDomains []string `json:"trusted_domains"`
+}
+
+// Config is everything the api and the worker read at start.
+type Config struct {
+	HTTPAddr       string
+	WorkerHTTPAddr string
+	DatabaseURL    string
+	RedisURL       string
+	PublicBaseURL  string
+	WeComAPIBase   string
+	InstallBase    string
+	ProviderCorpID string
+	ProviderSecret string
+	// The provider-level 系统事件 callback has its own token and key.
+	SystemToken          string
+	SystemEncodingAESKey string
+	MasterKey            string
+	MasterKeyPrevious    []string
+	Suites               []Suite
+	LogLevel             slog.Level
+}
+
+// Var documents one environment variable: README.md's table is generated from the same facts.
+type Var struct {
+	Name, Default, Doc string
+	Required           bool
+}
+
+// Vars lists every variable with its default.
+var Vars = []Var{
+	{Name: "HTTP_ADDR", Default: ":8080", Doc: "address the api listens on"},
+	{Name: "WORKER_HTTP_ADDR", Default: ":8090", Doc: "address the worker serves /healthz and /metrics on"},
+	{Name: "DATABASE_URL", Default: "postgres://postgres@127.0.0.1:5432/wecom?sslmode=disable", Doc: "PostgreSQL DSN"},
+	{Name: "REDIS_URL", Default: "redis://127.0.0.1:6379/0", Doc: "Redis URL (queues, token cache, locks)"},
+	{Name: "PUBLIC_BASE_URL", Default: "http://127.0.0.1:8080", Doc: "the api's public origin (callback, install and OAuth URLs)"},
+	{Name: "WECOM_API_BASE", Default: "https://qyapi.weixin.qq.com", Doc: "WeCom API base URL (the simulator's in `make run`)"},
+	{Name: "WECOM_INSTALL_BASE", Default: "https://open.work.weixin.qq.com", Doc: "base of WeCom's install page"},
+	{Name: "WECOM_PROVIDER_CORPID", Required: true, Doc: "the provider's corpid (服务商 CorpID)"},
+	{Name: "WECOM_PROVIDER_SECRET", Default: "", Doc: "the provider secret (ProviderSecret)"},
+	{Name: "WECOM_SYSTEM_TOKEN", Default: "", Doc: "token of the 系统事件 callback URL; empty disables /callback/system"},
+	{Name: "WECOM_SYSTEM_ENCODING_AES_KEY", Default: "", Doc: "EncodingAESKey of the 系统事件 callback URL"},
+	{Name: "WECOM_SUITES", Default: "[]", Doc: `JSON array of {"suite_id","suite_secret","token","encoding_aes_key","trusted_domains"}; upserted at start`},
+	{Name: "MASTER_KEY", Required: true, Doc: "base64 of 32 random bytes; seals secrets at rest"},
+	{Name: "MASTER_KEY_PREVIOUS", Default: "", Doc: "comma-separated older master keys, still accepted for opening (rotation)"},
+	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
+}
+
+var aesKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9]{43}$`)
+
+// Load reads the configuration through getenv (os.Getenv in the binaries). Every problem
+// is reported, each naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	for _, v := range Vars {
+		if v.Required && get(v.Name) == "" {
+			bad(v.Name, "required but not set")
+		}
+	}
+	c := Config{
+		HTTPAddr:             get("HTTP_ADDR"),
+		WorkerHTTPAddr:       get("WORKER_HTTP_ADDR"),
+		DatabaseURL:          get("DATABASE_URL"),
+		RedisURL:             get("REDIS_URL"),
+		PublicBaseURL:        strings.TrimRight(get("PUBLIC_BASE_URL"), "/"),
+		WeComAPIBase:         strings.TrimRight(get("WECOM_API_BASE"), "/"),
+		InstallBase:          strings.TrimRight(get("WECOM_INSTALL_BASE"), "/"),
+		ProviderCorpID:       get("WECOM_PROVIDER_CORPID"),
+		ProviderSecret:       get("WECOM_PROVIDER_SECRET"),
+		SystemToken:          get("WECOM_SYSTEM_TOKEN"),
+		SystemEncodingAESKey: get("WECOM_SYSTEM_ENCODING_AES_KEY"),
+		MasterKey:            get("MASTER_KEY"),
+	}
+	for _, name := range []string{"DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "WECOM_API_BASE", "WECOM_INSTALL_BASE"} {
+		if u, err := url.Parse(get(name)); err != nil || u.Scheme == "" || u.Host == "" {
+			bad(name, "not an absolute URL")
+		}
+	}
+	if c.MasterKey != "" && !validKey(c.MasterKey) {
+		bad("MASTER_KEY", "must be base64 of exactly 32 bytes (try: openssl rand -base64 32)")
+	}
+	if prev := get("MASTER_KEY_PREVIOUS"); prev != "" {
+		for _, k := range strings.Split(prev, ",") {
+			if k = strings.TrimSpace(k); !validKey(k) {
+				bad("MASTER_KEY_PREVIOUS", "each key must be base64 of exactly 32 bytes")
+				break
+			}
+			c.MasterKeyPrevious = append(c.MasterKeyPrevious, k)
+		}
+	}
+	if (c.SystemToken == "") != (c.SystemEncodingAESKey == "") {
+		bad("WECOM_SYSTEM_TOKEN", "set together with WECOM_SYSTEM_ENCODING_AES_KEY, or neither")
+	}
+	if c.SystemEncodingAESKey != "" && !aesKeyPattern.MatchString(c.SystemEncodingAESKey) {
+		bad("WECOM_SYSTEM_ENCODING_AES_KEY", "must be 43 characters of [a-zA-Z0-9]")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	suites, err := parseSuites(get("WECOM_SUITES"))
+	if err != nil {
+		bad("WECOM_SUITES", "%v", err)
+	}
+	c.Suites = suites
+	return c, errors.Join(errs...)
+}
+
+func validKey(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
+func parseSuites(raw string) ([]Suite, error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var suites []Suite
+	if err := dec.Decode(&suites); err != nil {
+		return nil, fmt.Errorf("not a JSON array of suites: %v", err)
+	}
+	seen := map[string]bool{}
+	for i, s := range suites {
+		switch {
+		case s.SuiteID == "":
+			return nil, fmt.Errorf("suite %d: suite_id is empty", i)
+		case seen[s.SuiteID]:
+			return nil, fmt.Errorf("suite %s: listed twice", s.SuiteID)
+		case s.SuiteSecret == "":
+			return nil, fmt.Errorf("suite %s: suite_secret is empty", s.SuiteID)
+		case s.Token == "":
+			return nil, fmt.Errorf("suite %s: token is empty", s.SuiteID)
+		case !aesKeyPattern.MatchString(s.EncodingAESKey):
+			return nil, fmt.Errorf("suite %s: encoding_aes_key must be 43 characters of [a-zA-Z0-9]", s.SuiteID)
+		}
+		for _, d := range s.TrustedDomains {
+			if d == "" || strings.ContainsAny(d, "/ ") {
+				return nil, fmt.Errorf("suite %s: trusted domain %q must be a host[:port]", s.SuiteID, d)
+			}
+		}
+		seen[s.SuiteID] = true
+	}
+	return suites, nil
+}
+
+// LogValue prints the configuration with every secret masked.
+func (c Config) LogValue() slog.Value {
+	ids := make([]string, len(c.Suites))
+	for i, s := range c.Suites {
+		ids[i] = s.SuiteID
+	}
+	return slog.GroupValue(
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.String("public_base_url", c.PublicBaseURL),
+		slog.String("wecom_api_base", c.WeComAPIBase),
+		slog.String("provider_corpid", c.ProviderCorpID),
+		slog.Bool("provider_secret_set", c.ProviderSecret != ""),
+		slog.Bool("system_callback", c.SystemToken != ""),
+		slog.Any("suites", ids),
+		slog.Int("previous_master_keys", len(c.MasterKeyPrevious)),
+	)
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+const testKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{"WECOM_PROVIDER_CORPID": "wwp", "MASTER_KEY": testKey}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.WeComAPIBase != "https://qyapi.weixin.qq.com" || len(c.Suites) != 0 || c.LogLevel != slog.LevelInfo {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MASTER_KEY": testKey}, "WECOM_PROVIDER_CORPID: required"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p"}, "MASTER_KEY: required"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": "c2hvcnQ="}, "MASTER_KEY: must be base64"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "WECOM_SUITES": "{"}, "WECOM_SUITES: not a JSON array"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "WECOM_SUITES": `[{"suite_id":"s","suite_secret":"x","token":"t","encoding_aes_key":"short"}]`}, "WECOM_SUITES: suite s: encoding_aes_key"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "DATABASE_URL": "nope"}, "DATABASE_URL: not an absolute URL"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "WECOM_SYSTEM_TOKEN": "t"}, "WECOM_SYSTEM_TOKEN"},
+	}
+	for _, tt := range tests {
+		_, err := Load(env(tt.env))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want it to contain %q", tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "WECOM_PROVIDER_SECRET": "provsecret",
+		"DATABASE_URL": "postgres://u:dbpass@h/db",
+		"WECOM_SUITES": `[{"suite_id":"s1","suite_secret":"suitesecret","token":"tok","encoding_aes_key":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}]`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprint(c.LogValue())
+	for _, secret := range []string{"provsecret", "dbpass", "suitesecret", testKey, "jWmYm7qr"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log value contains %q: %s", secret, out)
+		}
+	}
+}

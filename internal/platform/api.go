@@ -1,0 +1,65 @@
+package platform
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wecomisv/platform/internal/callback"
+	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/wecom"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// NewAPI builds the api's HTTP handler.
+func NewAPI(d *Deps) (http.Handler, error) {
+	var system *wecom.Crypto
+	if d.Config.SystemToken != "" {
+		var err error
+		if system, err = wecom.NewCrypto(d.Config.SystemToken, d.Config.SystemEncodingAESKey); err != nil {
+			return nil, err
+		}
+	}
+	r := gin.New()
+	r.Use(gin.Recovery(), requestLog(d.Log))
+	health(r, d, prometheus.NewRegistry())
+
+	rc := callback.NewReceiver(d.Suites, d.Inbox, d.Queue, d.Config.ProviderCorpID, system, d.Log)
+	callback.Routes(r, rc, d.Log)
+	return r, nil
+}
+
+// health mounts /healthz, /readyz and /metrics; reg holds this instance's scrape-time
+// collectors beside the process-wide default registry.
+func health(r gin.IRouter, d *Deps, reg *prometheus.Registry) {
+	reg.MustRegister(callback.NewInboxCollector(d.Inbox), suite.NewTicketCollector(d.Suites.Store()))
+	metrics := promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/readyz", func(c *gin.Context) {
+		if err := d.Ready(c.Request.Context()); err != nil {
+			c.String(http.StatusServiceUnavailable, "not ready: %v\n", err)
+			return
+		}
+		c.String(http.StatusOK, "ready")
+	})
+	r.GET("/metrics", gin.WrapH(metrics))
+}
+
+// requestLog logs each request's path (never its query: codes and tickets travel there).
+func requestLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		level := slog.LevelDebug
+		if c.Writer.Status() >= 400 {
+			level = slog.LevelInfo
+		}
+		log.Log(c.Request.Context(), level, "http request", "method", c.Request.Method,
+			"path", c.Request.URL.Path, "status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
+	}
+}
