@@ -19,7 +19,6 @@ import (
 // Suites is what the receiver needs of the suite registry.
 type Suites interface {
 	Suite(ctx context.Context, id string) (suite.Suite, error)
-	SaveTicket(ctx context.Context, suiteID string, t suite.Ticket) (bool, error)
 }
 
 // Rejection is a callback refused for a reason of its own (4xx); nothing was stored.
@@ -160,9 +159,6 @@ func (r *Receiver) Receive(ctx context.Context, p Params) (Result, error) {
 	if added.Status != StatusPending {
 		return res, nil // a repeat of an event already handled
 	}
-	if d.Type == "suite_ticket" && p.Route == RouteInstruction {
-		r.saveTicket(ctx, p.SuiteID, plain, h.Time())
-	}
 	r.enqueue(ctx, added.ID, d.Type)
 	return res, nil
 }
@@ -186,18 +182,6 @@ func (r *Receiver) receiveIDs(p Params, env wecom.Envelope) ([]string, error) {
 		return nil, reject(http.StatusBadRequest, "data callback without ToUserName")
 	}
 	return []string{corp}, nil
-}
-
-// saveTicket stores the ticket at once so every instance sees it without waiting for the
-// worker. A failure here loses nothing: the inbox task saves it again.
-func (r *Receiver) saveTicket(ctx context.Context, suiteID string, plain []byte, ts int64) {
-	ticket, err := ParseTicket(plain)
-	if err != nil {
-		return
-	}
-	if _, err := r.suites.SaveTicket(ctx, suiteID, suite.Ticket{Value: ticket, Time: ts}); err != nil {
-		r.log.WarnContext(ctx, "suite ticket not saved at receipt; the worker will retry", "suite_id", suiteID, "err", err)
-	}
 }
 
 // enqueue hands the row to the worker. If Redis is unavailable the row stays pending and

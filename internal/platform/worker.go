@@ -91,4 +91,3 @@ func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
 func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
 func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
-

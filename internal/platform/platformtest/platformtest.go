@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wecomisv/platform/internal/config"
 	"github.com/wecomisv/platform/internal/platform"
@@ -24,6 +25,7 @@ const (
 	SuiteToken     = "QDG6eK"
 	SuiteAESKey    = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 	SuiteSecret    = "test-suite-secret"
+	ProviderSecret = "provider-secret"
 	SystemToken    = "systok"
 	SystemAESKey   = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 	MasterKey      = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -55,7 +57,7 @@ func Config(dsn, redisURL string) config.Config {
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{
 			"DATABASE_URL": dsn, "REDIS_URL": redisURL, "MASTER_KEY": MasterKey,
-			"WECOM_PROVIDER_CORPID": ProviderCorpID, "WECOM_PROVIDER_SECRET": "provider-secret",
+			"WECOM_PROVIDER_CORPID": ProviderCorpID, "WECOM_PROVIDER_SECRET": ProviderSecret,
 			"WECOM_SYSTEM_TOKEN": SystemToken, "WECOM_SYSTEM_ENCODING_AES_KEY": SystemAESKey,
 			"WECOM_SUITES": string(suites), "LOG_LEVEL": "debug",
 		}[k]
@@ -69,6 +71,13 @@ func Config(dsn, redisURL string) config.Config {
 // Start starts the api over a fresh database and Redis. The captured log is printed if
 // the test fails.
 func Start(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	return start(t, httptest.NewUnstartedServer(nil), opts...)
+}
+
+// start runs the api on srv, an unstarted server whose address the caller may already
+// have handed out (the simulator needs the callback URLs before the api exists).
+func start(t testing.TB, srv *httptest.Server, opts ...Option) *Env {
 	t.Helper()
 	_, dsn := testutil.DB(t)
 	redisURL := testutil.Redis(t)
@@ -90,7 +99,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv.Config.Handler = h
+	srv.Start()
 	env := &Env{Deps: d, API: srv, logw: logw, RedisURL: cfg.RedisURL, DSN: dsn}
 	t.Cleanup(func() {
 		srv.Close()
@@ -147,4 +157,17 @@ func (e *Env) LogString() string {
 	e.logw.mu.Lock()
 	defer e.logw.mu.Unlock()
 	return e.logw.w.String()
+}
+
+// Eventually waits up to 20 s for cond, failing the test if it never holds. Asynchronous
+// work (the worker, the simulator's pushes) is awaited this way, never with a fixed sleep.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -1,0 +1,69 @@
+package platformtest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/wecomisv/platform/internal/config"
+	"github.com/wecomisv/platform/internal/wecomsim"
+)
+
+// E2E is the whole platform on one test process: the WeCom simulator, the api and a
+// worker, on a fresh PostgreSQL database and a leased Redis database. The simulator's suite
+// is the test suite, with its callback URLs pointed at the api.
+type E2E struct {
+	*Env
+	Sim    *wecomsim.Sim
+	SimURL string
+}
+
+// SimOption adjusts the simulator configuration before start.
+type SimOption func(*wecomsim.Config)
+
+// StartE2E starts simulator, api and worker and waits for the simulator's first pushes
+// (URL verification and a suite_ticket) to have been answered.
+func StartE2E(t testing.TB, simOpts ...SimOption) *E2E {
+	t.Helper()
+	simSrv := httptest.NewUnstartedServer(nil)
+	simURL := "http://" + simSrv.Listener.Addr().String()
+	apiSrv := httptest.NewUnstartedServer(nil)
+	apiURL := "http://" + apiSrv.Listener.Addr().String()
+
+	scfg := wecomsim.DefaultConfig()
+	scfg.Addr = simSrv.Listener.Addr().String()
+	scfg.PublicURL = simURL
+	scfg.Provider = wecomsim.ProviderConfig{CorpID: ProviderCorpID, Secret: ProviderSecret}
+	scfg.Suites = []wecomsim.SuiteConfig{{
+		SuiteID: SuiteID, SuiteSecret: SuiteSecret, Token: SuiteToken, EncodingAESKey: SuiteAESKey,
+		InstructionURL: apiURL + "/callback/" + SuiteID + "/instruction",
+		DataURL:        apiURL + "/callback/" + SuiteID + "/data",
+		TrustedDomains: []string{apiSrv.Listener.Addr().String(), "app.example.com"},
+	}}
+	scfg.Corps = nil
+	scfg.PushTimeoutMS, scfg.PushRetryDelayMS = 2000, 50
+	for _, o := range simOpts {
+		o(&scfg)
+	}
+	sim, err := wecomsim.New(scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv.Config.Handler = sim.Handler()
+	simSrv.Start()
+
+	env := start(t, apiSrv, func(c *config.Config) {
+		c.WeComAPIBase = simURL
+		c.InstallBase = simURL
+		c.PublicBaseURL = apiURL
+		c.Suites[0].TrustedDomains = scfg.Suites[0].TrustedDomains
+	})
+	env.StartWorker(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := sim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); sim.Close(); simSrv.Close() })
+	return &E2E{Env: env, Sim: sim, SimURL: simURL}
+}
+
