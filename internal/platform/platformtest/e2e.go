@@ -66,4 +66,3 @@ func StartE2E(t testing.TB, simOpts ...SimOption) *E2E {
 	t.Cleanup(func() { cancel(); sim.Close(); simSrv.Close() })
 	return &E2E{Env: env, Sim: sim, SimURL: simURL}
 }
-
