@@ -19,6 +19,8 @@ import (
 	"github.com/wecomisv/platform/internal/database"
 	"github.com/wecomisv/platform/internal/secrets"
 	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/tokens"
+	"github.com/wecomisv/platform/internal/wecom"
 )
 
 // Deps are the process-wide handles both binaries build on.
@@ -30,8 +32,10 @@ type Deps struct {
 	Queue  *asynq.Client
 	Box    *secrets.Box
 
+	WeCom  *wecom.Client
 	Suites *suite.Service
 	Inbox  *callback.Inbox
+	Tokens *tokens.Service
 }
 
 // Open connects to PostgreSQL and Redis and builds the stores. It does not migrate.
@@ -57,6 +61,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, erro
 		Queue: asynq.NewClientFromRedisClient(rdb)}
 	d.Suites = suite.NewService(suite.NewStore(db, box), rdb, 30*time.Second)
 	d.Inbox = callback.NewInbox(db, box)
+	d.WeCom = wecom.NewClient(cfg.WeComAPIBase, nil)
+	// The tenant registry supplies permanent codes once it is built (SetPermanentCodes).
+	d.Tokens = tokens.New(tokens.Config{ProviderCorpID: cfg.ProviderCorpID, ProviderSecret: cfg.ProviderSecret},
+		rdb, d.WeCom, d.Suites, nil)
 	return d, nil
 }
 
