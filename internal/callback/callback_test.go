@@ -127,15 +127,17 @@ func TestPostStoresOnceAndAnswersSuccess(t *testing.T) {
 	if bytes.Contains(row.Payload, []byte("ticket-one")) {
 		t.Fatal("payload stored in plaintext")
 	}
-	got, err := env.Deps.Suites.Ticket(context.Background(), suiteID)
-	if err != nil || got.Value != "ticket-one" {
-		t.Fatalf("ticket %q %v", got.Value, err)
-	}
-	// The task was enqueued for the worker.
+	// The task was enqueued for the worker, once.
 	insp := asynq.NewInspectorFromRedisClient(env.Deps.Redis)
 	if info, err := insp.GetQueueInfo(callback.Queue); err != nil || info.Pending != 1 {
 		t.Fatalf("queue: %+v %v", info, err)
 	}
+	// The worker stores the ticket.
+	env.StartWorker(t)
+	platformtest.Eventually(t, "ticket stored", func() bool {
+		got, err := env.Deps.Suites.Ticket(context.Background(), suiteID)
+		return err == nil && got.Value == "ticket-one"
+	})
 }
 
 func TestPostRejections(t *testing.T) {
@@ -236,6 +238,7 @@ func TestDataCallbackForUnknownCorpIsStored(t *testing.T) {
 func TestSuiteTicketNewestWins(t *testing.T) {
 	t.Parallel()
 	env := platformtest.Start(t)
+	env.StartWorker(t)
 	c := platformtest.SuiteCrypto()
 	for _, p := range []struct {
 		ticket string
@@ -247,6 +250,11 @@ func TestSuiteTicketNewestWins(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
+	platformtest.Eventually(t, "all four pushes processed", func() bool {
+		var n int64
+		env.Deps.DB.Raw(`SELECT count(*) FROM inbox_events WHERE status = 'done'`).Scan(&n)
+		return n == 4
+	})
 	if got, _ := env.Deps.Suites.Ticket(ctx, suiteID); got.Value != "t-300" || got.Time != 300 {
 		t.Fatalf("redis/pg ticket %+v, want t-300", got)
 	}
@@ -385,17 +393,27 @@ func TestHealthAndMetrics(t *testing.T) {
 	c := platformtest.SuiteCrypto()
 	q, body := testutil.SignedCallback(c, suiteID, suiteID, testutil.SuiteTicketXML(suiteID, "m", 5))
 	post(t, instructionURL(env), q, body)
+	// Still pending: no worker yet.
+	_, metrics := get(t, env.API.URL+"/metrics")
+	if !strings.Contains(metrics, "wecom_inbox_pending 1") {
+		t.Error("metrics lack wecom_inbox_pending 1")
+	}
+	env.StartWorker(t)
+	platformtest.Eventually(t, "ticket stored", func() bool {
+		_, err := env.Deps.Suites.Ticket(context.Background(), suiteID)
+		return err == nil
+	})
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
 		if status, _ := get(t, env.API.URL+path); status != want {
 			t.Errorf("%s: %d", path, status)
 		}
 	}
-	_, metrics := get(t, env.API.URL+"/metrics")
+	_, metrics = get(t, env.API.URL+"/metrics")
 	for _, want := range []string{
 		`wecom_callbacks_total{result="ok",route="instruction",type="suite_ticket"}`,
 		`wecom_callback_duration_seconds_bucket{route="instruction"`,
 		`wecom_suite_ticket_age_seconds{suite_id="` + suiteID + `"}`,
-		`wecom_inbox_pending 1`,
+		`wecom_inbox_pending 0`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

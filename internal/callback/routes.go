@@ -56,7 +56,7 @@ func (h handlers) verify(route string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		msg, err := h.rc.Verify(c.Request.Context(), params(c, route))
-		h.finish(c, route, "url_verification", start, err)
+		h.finish(c, route, "url_verification", false, start, err)
 		if err == nil {
 			c.Data(http.StatusOK, "text/plain; charset=utf-8", msg)
 		}
@@ -70,30 +70,29 @@ func (h handlers) receive(route string) gin.HandlerFunc {
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.finish(c, route, "", start, reject(http.StatusRequestEntityTooLarge, "body over 1 MiB"))
+			h.finish(c, route, "", false, start, reject(http.StatusRequestEntityTooLarge, "body over 1 MiB"))
 			return
 		}
 		if err != nil {
-			h.finish(c, route, "", start, reject(http.StatusBadRequest, "unreadable body"))
+			h.finish(c, route, "", false, start, reject(http.StatusBadRequest, "unreadable body"))
 			return
 		}
 		p.Body = body
 		res, err := h.rc.Receive(c.Request.Context(), p)
-		h.finish(c, route, res.Type, start, err)
+		h.finish(c, route, res.Type, res.Duplicate, start, err)
 		if err == nil {
-			if res.Duplicate {
-				received.WithLabelValues(route, res.Type, "duplicate").Inc()
-			}
 			c.String(http.StatusOK, "success")
 		}
 	}
 }
 
 // finish renders a failure (one line, no detail of ours) and records the metrics.
-func (h handlers) finish(c *gin.Context, route, typ string, start time.Time, err error) {
+func (h handlers) finish(c *gin.Context, route, typ string, duplicate bool, start time.Time, err error) {
 	defer func() { duration.WithLabelValues(route).Observe(time.Since(start).Seconds()) }()
 	var rej *Rejection
 	switch {
+	case err == nil && duplicate:
+		received.WithLabelValues(route, typ, "duplicate").Inc()
 	case err == nil:
 		received.WithLabelValues(route, typ, "ok").Inc()
 	case errors.As(err, &rej):
