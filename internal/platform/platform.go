@@ -57,6 +57,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, erro
 	opt.ReadTimeout = 2 * time.Second
 	opt.WriteTimeout = 2 * time.Second
 	rdb := redis.NewClient(opt)
+	redis.SetLogger(redisLogger{log.With("component", "redis")})
 	d := &Deps{Config: cfg, Log: log, DB: db, Redis: rdb, Box: box,
 		Queue: asynq.NewClientFromRedisClient(rdb)}
 	d.Suites = suite.NewService(suite.NewStore(db, box), rdb, 30*time.Second)
@@ -105,4 +106,11 @@ func (d *Deps) Ready(ctx context.Context) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	return nil
+}
+
+// redisLogger sends go-redis' own messages (pool dial failures) to slog instead of stderr.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
