@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Suite is one third-party app as configured in WECOM_SUITES.
@@ -39,7 +40,20 @@ type Config struct {
 	MasterKey            string
 	MasterKeyPrevious    []string
 	Suites               []Suite
-	LogLevel             slog.Level
+	// PermanentCodeAPI picks the auth-code exchange: "v2" (v2/get_permanent_code then
+	// v2/get_auth_info) or "v1" (the slower get_permanent_code that answers everything).
+	PermanentCodeAPI string
+	LogLevel         slog.Level
+	// Platform JWTs (internal/auth). The signing keys themselves live in PostgreSQL, sealed
+	// with MASTER_KEY, so no key material travels in the environment.
+	JWTIssuer     string
+	JWTAudience   string
+	JWTAccessTTL  time.Duration
+	JWTRefreshTTL time.Duration
+	// Credential refreshes (internal/tokens): how often each worker sweeps the credentials
+	// table, and how far past its expiry a scheduled refresh is spread.
+	TokenSweepInterval time.Duration
+	TokenRefreshJitter time.Duration
 }
 
 // Var documents one environment variable: README.md's table is generated from the same facts.
@@ -65,6 +79,13 @@ var Vars = []Var{
 	{Name: "MASTER_KEY", Required: true, Doc: "base64 of 32 random bytes; seals secrets at rest"},
 	{Name: "MASTER_KEY_PREVIOUS", Default: "", Doc: "comma-separated older master keys, still accepted for opening (rotation)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
+	{Name: "WECOM_PERMANENT_CODE_API", Default: "v2", Doc: "auth code exchange: v2 (v2/get_permanent_code + v2/get_auth_info) or v1 (get_permanent_code)"},
+	{Name: "JWT_ISSUER", Default: "", Doc: "iss of the platform's JWTs; empty means PUBLIC_BASE_URL"},
+	{Name: "JWT_AUDIENCE", Default: "wecom-isv", Doc: "aud of the platform's JWTs"},
+	{Name: "JWT_ACCESS_TTL", Default: "10m", Doc: "lifetime of an access token (Go duration)"},
+	{Name: "JWT_REFRESH_TTL", Default: "720h", Doc: "lifetime of a refresh token; each refresh starts a new one (Go duration)"},
+	{Name: "TOKEN_SWEEP_INTERVAL", Default: "10s", Doc: "how often each worker looks for credentials due for refresh (Go duration)"},
+	{Name: "TOKEN_REFRESH_JITTER", Default: "5s", Doc: "scheduled refreshes are spread over this much time after the credential expires (Go duration)"},
 }
 
 var aesKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9]{43}$`)
@@ -129,8 +150,32 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SystemEncodingAESKey != "" && !aesKeyPattern.MatchString(c.SystemEncodingAESKey) {
 		bad("WECOM_SYSTEM_ENCODING_AES_KEY", "must be 43 characters of [a-zA-Z0-9]")
 	}
+	if c.PermanentCodeAPI = get("WECOM_PERMANENT_CODE_API"); c.PermanentCodeAPI != "v2" && c.PermanentCodeAPI != "v1" {
+		bad("WECOM_PERMANENT_CODE_API", "must be v2 or v1")
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	c.JWTIssuer, c.JWTAudience = get("JWT_ISSUER"), get("JWT_AUDIENCE")
+	if c.JWTIssuer == "" {
+		c.JWTIssuer = c.PublicBaseURL
+	}
+	for name, d := range map[string]*time.Duration{"JWT_ACCESS_TTL": &c.JWTAccessTTL, "JWT_REFRESH_TTL": &c.JWTRefreshTTL} {
+		v, err := time.ParseDuration(get(name))
+		if err != nil || v < time.Minute {
+			bad(name, "must be a duration of at least 1m (e.g. 10m, 720h)")
+		}
+		*d = v
+	}
+	if c.JWTRefreshTTL <= c.JWTAccessTTL {
+		bad("JWT_REFRESH_TTL", "must be longer than JWT_ACCESS_TTL")
+	}
+	for name, d := range map[string]*time.Duration{"TOKEN_SWEEP_INTERVAL": &c.TokenSweepInterval, "TOKEN_REFRESH_JITTER": &c.TokenRefreshJitter} {
+		v, err := time.ParseDuration(get(name))
+		if err != nil || v <= 0 || v > 10*time.Minute {
+			bad(name, "must be a duration between 1ms and 10m (e.g. 10s)")
+		}
+		*d = v
 	}
 	suites, err := parseSuites(get("WECOM_SUITES"))
 	if err != nil {
@@ -193,6 +238,13 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("system_callback", c.SystemToken != ""),
 		slog.Any("suites", ids),
 		slog.Int("previous_master_keys", len(c.MasterKeyPrevious)),
+		slog.String("permanent_code_api", c.PermanentCodeAPI),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
+		slog.Duration("jwt_access_ttl", c.JWTAccessTTL),
+		slog.Duration("jwt_refresh_ttl", c.JWTRefreshTTL),
+		slog.Duration("token_sweep_interval", c.TokenSweepInterval),
+		slog.Duration("token_refresh_jitter", c.TokenRefreshJitter),
 	)
 }
 

@@ -61,3 +61,25 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadJWT(t *testing.T) {
+	base := map[string]string{"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey, "PUBLIC_BASE_URL": "https://isv.example.com/"}
+	c, err := Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JWTIssuer != "https://isv.example.com" || c.JWTAudience != "wecom-isv" || c.JWTAccessTTL.Minutes() != 10 || c.JWTRefreshTTL.Hours() != 720 {
+		t.Errorf("JWT defaults: %q %q %v %v", c.JWTIssuer, c.JWTAudience, c.JWTAccessTTL, c.JWTRefreshTTL)
+	}
+	for k, want := range map[string]string{"JWT_ACCESS_TTL=soon": "JWT_ACCESS_TTL", "JWT_REFRESH_TTL=5m": "JWT_REFRESH_TTL: must be longer"} {
+		m := map[string]string{}
+		for bk, bv := range base {
+			m[bk] = bv
+		}
+		name, value, _ := strings.Cut(k, "=")
+		m[name] = value
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", k, err, want)
+		}
+	}
+}

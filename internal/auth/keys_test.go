@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func kidOf(t *testing.T, tok string) string {
+	t.Helper()
+	p, _, err := jwt.NewParser().ParseUnverified(tok, &Claims{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, _ := p.Header["kid"].(string)
+	return kid
+}
+
+func TestRotateKeepsPreviousKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	before := e.issue(t)
+	oldKid := kidOf(t, before.AccessToken)
+	published, err := e.Keys().JWKS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKid, err := e.Keys().Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newKid == oldKid {
+		t.Fatal("rotation kept the kid")
+	}
+	// The new current key was in the key set before it signed anything.
+	if len(published.Keys) != 2 || published.Keys[0].Kid != oldKid || published.Keys[1].Kid != newKid {
+		t.Errorf("JWKS before rotation = %+v, want [%s %s]", published, oldKid, newKid)
+	}
+	if _, err := e.Verify(ctx, before.AccessToken); err != nil {
+		t.Errorf("token of the previous key after Rotate: %v", err)
+	}
+	after := e.issue(t)
+	if got := kidOf(t, after.AccessToken); got != newKid {
+		t.Errorf("new token kid = %s, want %s", got, newKid)
+	}
+	set, err := e.Keys().JWKS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Current, the newly published next key, and the previous one.
+	if len(set.Keys) != 3 || set.Keys[0].Kid != newKid || set.Keys[2].Kid != oldKid {
+		t.Errorf("JWKS = %+v, want [%s <next> %s]", set, newKid, oldKid)
+	}
+	// The refresh token outlives rotations: it is not a JWT.
+	if _, err := e.Refresh(ctx, before.RefreshToken); err != nil {
+		t.Errorf("refresh after rotation: %v", err)
+	}
+}
+
+// A replica that has not reloaded yet learns a new kid from the database when a token
+// names it, and starts signing with the new key within reloadEvery.
+func TestRotationSeenByOtherReplica(t *testing.T) {
+	t.Parallel()
+	a := newEnv(t)
+	b := newReplica(t, a.db, a.rdb)
+	ctx := context.Background()
+	newKid, err := a.Keys().Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := a.issue(t)
+	if _, err := b.Verify(ctx, tok.AccessToken); err != nil {
+		t.Errorf("other replica: %v", err)
+	}
+	b.keys.snap.Load().loadedAt = time.Now().Add(-2 * reloadEvery)
+	if got := kidOf(t, b.issue(t).AccessToken); got != newKid {
+		t.Errorf("other replica signs with %s, want %s", got, newKid)
+	}
+}
+
+// Once every token of a superseded key has expired, the next rotation retires it; its
+// tokens are then refused as signed by an unknown key.
+func TestRotateRetiresOldKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	old := e.issue(t)
+	if _, err := e.Keys().Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A quick second rotation must not retire a key whose tokens may still be live.
+	if _, err := e.Keys().Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Verify(ctx, old.AccessToken); err != nil {
+		t.Fatalf("two quick rotations broke a live token: %v", err)
+	}
+	later := time.Now().Add(time.Hour)
+	e.setClock(func() time.Time { return later })
+	if _, err := e.Keys().Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := e.Keys().JWKS(ctx)
+	if len(set.Keys) != 3 {
+		t.Errorf("JWKS has %d keys after retirement, want 3 (current, next and the one it replaced)", len(set.Keys))
+	}
+	e.setClock(time.Now)
+	e.keys.missLoad.Store(0)
+	if _, err := e.verifySignature(ctx, old.AccessToken); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("token of a retired key = %v, want ErrUnknownKey", err)
+	}
+}
+
+// Replicas starting together agree on one first key.
+func TestEnsureRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.db.Exec(`DELETE FROM jwt_signing_keys`)
+	var wg sync.WaitGroup
+	kids := make([]string, 6)
+	for i := range kids {
+		wg.Go(func() {
+			r := newReplica(t, e.db, e.rdb)
+			kids[i] = r.keys.snap.Load().kid
+		})
+	}
+	wg.Wait()
+	for _, k := range kids {
+		if k != kids[0] {
+			t.Fatalf("replicas disagree on the first key: %v", kids)
+		}
+	}
+	var n int64
+	e.db.Model(&keyRow{}).Count(&n)
+	if n != 2 {
+		t.Errorf("%d keys, want 2 (current and next)", n)
+	}
+}
+
+func TestPrivateKeySealed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var r keyRow
+	if err := e.db.Where("status = ?", statusCurrent).Take(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	seed := e.keys.snap.Load().private.Seed()
+	if len(r.PrivateSealed) <= ed25519.SeedSize || bytes.Contains(r.PrivateSealed, seed) {
+		t.Error("private key not sealed")
+	}
+	if r.Kid != thumbprint(ed25519.PublicKey(r.PublicKey)) {
+		t.Error("kid is not the key's RFC 7638 thumbprint")
+	}
+}
