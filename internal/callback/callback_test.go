@@ -436,3 +436,34 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// A ticket stamped far ahead of our clock would win over every genuine one; it is refused.
+func TestFutureTicketRefused(t *testing.T) {
+	t.Parallel()
+	env := platformtest.Start(t)
+	env.StartWorker(t)
+	c := platformtest.SuiteCrypto()
+	now := time.Now().Unix()
+	for _, p := range []struct {
+		ticket string
+		ts     int64
+	}{{"genuine", now}, {"from-the-future", now + 86400}} {
+		q, body := testutil.SignedCallback(c, suiteID, suiteID, testutil.SuiteTicketXML(suiteID, p.ticket, p.ts))
+		if status, _ := post(t, instructionURL(env), q, body); status != 200 {
+			t.Fatalf("push %s: %d", p.ticket, status)
+		}
+	}
+	waitFor(t, func() bool {
+		var n int64
+		env.Deps.DB.Raw(`SELECT count(*) FROM inbox_events WHERE status IN ('done', 'dead')`).Scan(&n)
+		return n == 2
+	})
+	if got, _ := env.Deps.Suites.Ticket(context.Background(), suiteID); got.Value != "genuine" {
+		t.Fatalf("ticket %q, want the genuine one", got.Value)
+	}
+	var status string
+	env.Deps.DB.Raw(`SELECT status FROM inbox_events WHERE event_time = ?`, now+86400).Scan(&status)
+	if status != "dead" {
+		t.Fatalf("future ticket event is %q, want dead", status)
+	}
+}

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -34,6 +35,9 @@ func NewWorker(d *Deps, concurrency int) *Worker {
 			return fmt.Errorf("%v: %w", err, asynq.SkipRetry)
 		}
 		_, err = d.Suites.SaveTicket(ctx, ev.SuiteID, suite.Ticket{Value: ticket, Time: ev.Header.Time()})
+		if errors.Is(err, suite.ErrFutureTicket) {
+			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		}
 		return err
 	})
 

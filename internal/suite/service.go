@@ -70,10 +70,20 @@ if cur >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'value', ARGV[1], 'time', ARGV[2])
 return 1`)
 
+// ErrFutureTicket refuses a ticket stamped ahead of our clock: since the newest ticket wins,
+// one such push would block every later (genuine) ticket.
+var ErrFutureTicket = errors.New("suite_ticket TimeStamp is in the future")
+
+// maxClockSkew is how far ahead of our clock WeCom's TimeStamp may be.
+const maxClockSkew = 10 * time.Minute
+
 // SaveTicket stores t if it is newer than the stored one (PostgreSQL decides) and caches it
 // in Redis. A Redis failure is counted, not returned: PostgreSQL holds the ticket and the
 // inbox task repeats this call.
 func (s *Service) SaveTicket(ctx context.Context, suiteID string, t Ticket) (bool, error) {
+	if time.Unix(t.Time, 0).After(time.Now().Add(maxClockSkew)) {
+		return false, fmt.Errorf("suite %s: %w", suiteID, ErrFutureTicket)
+	}
 	stored, err := s.store.SaveTicket(ctx, suiteID, t)
 	if err != nil {
 		return false, err
