@@ -1,5 +1,7 @@
 // Command api serves WeCom callbacks, the install and sign-in flows, the JSON APIs and the
-// console. Subcommands: serve (default) and migrate.
+// console. Subcommands: serve (default), migrate, and keys (API keys of the provider's own
+// services: keys create NAME, keys list, keys revoke ID), and staff (console accounts:
+// staff create EMAIL --role viewer|operator|admin [--generate]).
 package main
 
 import (
@@ -42,8 +44,12 @@ func run(ctx context.Context, cmd string) error {
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, log)
+	case "keys":
+		return keys(ctx, cfg, os.Args[2:], os.Stdout)
+	case "staff":
+		return staff(ctx, cfg, os.Args[2:], os.Stdin, os.Stdout)
 	}
-	return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, keys or staff)", cmd)
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {

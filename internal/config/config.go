@@ -32,6 +32,10 @@ type Config struct {
 	PublicBaseURL  string
 	WeComAPIBase   string
 	InstallBase    string
+	// OAuthBase and LoginBase are WeCom's browser hosts for tenant-user OAuth and the
+	// web (SSO) login (internal/oauth).
+	OAuthBase      string
+	LoginBase      string
 	ProviderCorpID string
 	ProviderSecret string
 	// The provider-level 系统事件 callback has its own token and key.
@@ -54,6 +58,9 @@ type Config struct {
 	// table, and how far past its expiry a scheduled refresh is spread.
 	TokenSweepInterval time.Duration
 	TokenRefreshJitter time.Duration
+	// AdminRefreshInterval is how often the worker re-reads every active tenant's admin
+	// list, beside the refresh that change_app_admin triggers.
+	AdminRefreshInterval time.Duration
 }
 
 // Var documents one environment variable: README.md's table is generated from the same facts.
@@ -71,6 +78,8 @@ var Vars = []Var{
 	{Name: "PUBLIC_BASE_URL", Default: "http://127.0.0.1:8080", Doc: "the api's public origin (callback, install and OAuth URLs)"},
 	{Name: "WECOM_API_BASE", Default: "https://qyapi.weixin.qq.com", Doc: "WeCom API base URL (the simulator's in `make run`)"},
 	{Name: "WECOM_INSTALL_BASE", Default: "https://open.work.weixin.qq.com", Doc: "base of WeCom's install page"},
+	{Name: "WECOM_OAUTH_BASE", Default: "https://open.weixin.qq.com", Doc: "base of WeCom's OAuth page for tenant users (the simulator's in `make run`)"},
+	{Name: "WECOM_LOGIN_BASE", Default: "https://login.work.weixin.qq.com", Doc: "base of WeCom's web login (wwlogin SSO) page"},
 	{Name: "WECOM_PROVIDER_CORPID", Required: true, Doc: "the provider's corpid (服务商 CorpID)"},
 	{Name: "WECOM_PROVIDER_SECRET", Default: "", Doc: "the provider secret (ProviderSecret)"},
 	{Name: "WECOM_SYSTEM_TOKEN", Default: "", Doc: "token of the 系统事件 callback URL; empty disables /callback/system"},
@@ -86,6 +95,7 @@ var Vars = []Var{
 	{Name: "JWT_REFRESH_TTL", Default: "720h", Doc: "lifetime of a refresh token; each refresh starts a new one (Go duration)"},
 	{Name: "TOKEN_SWEEP_INTERVAL", Default: "10s", Doc: "how often each worker looks for credentials due for refresh (Go duration)"},
 	{Name: "TOKEN_REFRESH_JITTER", Default: "5s", Doc: "scheduled refreshes are spread over this much time after the credential expires (Go duration)"},
+	{Name: "ADMIN_REFRESH_INTERVAL", Default: "1h", Doc: "how often the worker re-reads every active tenant's app admin list (Go duration, at least 1m)"},
 }
 
 var aesKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9]{43}$`)
@@ -121,13 +131,16 @@ func Load(getenv func(string) string) (Config, error) {
 		PublicBaseURL:        strings.TrimRight(get("PUBLIC_BASE_URL"), "/"),
 		WeComAPIBase:         strings.TrimRight(get("WECOM_API_BASE"), "/"),
 		InstallBase:          strings.TrimRight(get("WECOM_INSTALL_BASE"), "/"),
+		OAuthBase:            strings.TrimRight(get("WECOM_OAUTH_BASE"), "/"),
+		LoginBase:            strings.TrimRight(get("WECOM_LOGIN_BASE"), "/"),
 		ProviderCorpID:       get("WECOM_PROVIDER_CORPID"),
 		ProviderSecret:       get("WECOM_PROVIDER_SECRET"),
 		SystemToken:          get("WECOM_SYSTEM_TOKEN"),
 		SystemEncodingAESKey: get("WECOM_SYSTEM_ENCODING_AES_KEY"),
 		MasterKey:            get("MASTER_KEY"),
 	}
-	for _, name := range []string{"DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "WECOM_API_BASE", "WECOM_INSTALL_BASE"} {
+	for _, name := range []string{"DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "WECOM_API_BASE", "WECOM_INSTALL_BASE",
+		"WECOM_OAUTH_BASE", "WECOM_LOGIN_BASE"} {
 		if u, err := url.Parse(get(name)); err != nil || u.Scheme == "" || u.Host == "" {
 			bad(name, "not an absolute URL")
 		}
@@ -176,6 +189,11 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(name, "must be a duration between 1ms and 10m (e.g. 10s)")
 		}
 		*d = v
+	}
+	if v, err := time.ParseDuration(get("ADMIN_REFRESH_INTERVAL")); err != nil || v < time.Minute {
+		bad("ADMIN_REFRESH_INTERVAL", "must be a duration of at least 1m (e.g. 1h)")
+	} else {
+		c.AdminRefreshInterval = v
 	}
 	suites, err := parseSuites(get("WECOM_SUITES"))
 	if err != nil {
@@ -245,6 +263,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("jwt_refresh_ttl", c.JWTRefreshTTL),
 		slog.Duration("token_sweep_interval", c.TokenSweepInterval),
 		slog.Duration("token_refresh_jitter", c.TokenRefreshJitter),
+		slog.String("wecom_oauth_base", c.OAuthBase),
+		slog.String("wecom_login_base", c.LoginBase),
+		slog.Duration("admin_refresh_interval", c.AdminRefreshInterval),
 	)
 }
 

@@ -9,8 +9,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wecomisv/platform/internal/auth"
 	"github.com/wecomisv/platform/internal/callback"
+	"github.com/wecomisv/platform/internal/console"
 	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/tenants"
+	"github.com/wecomisv/platform/internal/tokens"
 	"github.com/wecomisv/platform/internal/wecom"
 )
 
@@ -31,13 +35,31 @@ func NewAPI(d *Deps) (http.Handler, error) {
 
 	rc := callback.NewReceiver(d.Suites, d.Inbox, d.Queue, d.Config.ProviderCorpID, system, d.Log)
 	callback.Routes(r, rc, d.Log)
+	internalRoutes(r, d)
+	tenants.Routes(r, d.Tenants, d.Log)
+	auth.Routes(r, d.Auth)
+	if err := console.Routes(r, NewConsole(d)); err != nil {
+		return nil, err
+	}
+	if err := tenantUserRoutes(r, d); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// NewConsole builds the provider console over the platform's services.
+func NewConsole(d *Deps) *console.Console {
+	return console.New(console.Deps{DB: d.DB, Redis: d.Redis, Queue: d.Queue, Inbox: d.Inbox,
+		Suites: d.Suites.Store(), Tenants: d.Tenants.Store(), Resyncer: console.TenantResync(d.Tenants),
+		Credentials: console.NewTokenCredentials(d.Tokens), PublicBaseURL: d.Config.PublicBaseURL,
+		Log: d.Log.With("component", "console")})
 }
 
 // health mounts /healthz, /readyz and /metrics; reg holds this instance's scrape-time
 // collectors beside the process-wide default registry.
 func health(r gin.IRouter, d *Deps, reg *prometheus.Registry) {
-	reg.MustRegister(callback.NewInboxCollector(d.Inbox), suite.NewTicketCollector(d.Suites.Store()))
+	reg.MustRegister(callback.NewInboxCollector(d.Inbox), suite.NewTicketCollector(d.Suites.Store()), tokens.NewCollector(d.Tokens),
+		tenants.NewCollector(d.Tenants.Store()))
 	metrics := promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {

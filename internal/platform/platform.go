@@ -14,11 +14,14 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"github.com/wecomisv/platform/internal/apikeys"
+	"github.com/wecomisv/platform/internal/auth"
 	"github.com/wecomisv/platform/internal/callback"
 	"github.com/wecomisv/platform/internal/config"
 	"github.com/wecomisv/platform/internal/database"
 	"github.com/wecomisv/platform/internal/secrets"
 	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/tenants"
 	"github.com/wecomisv/platform/internal/tokens"
 	"github.com/wecomisv/platform/internal/wecom"
 )
@@ -36,6 +39,11 @@ type Deps struct {
 	Suites *suite.Service
 	Inbox  *callback.Inbox
 	Tokens *tokens.Service
+	// APIKeys authenticate the provider's own services on /internal/v1.
+	APIKeys *apikeys.Store
+	// Tenants runs installs and the tenant lifecycle; Tenants.Store() is the registry.
+	Tenants *tenants.Service
+	Auth    *auth.Service
 }
 
 // Open connects to PostgreSQL and Redis and builds the stores. It does not migrate.
@@ -64,8 +72,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, erro
 	d.Inbox = callback.NewInbox(db, box)
 	d.WeCom = wecom.NewClient(cfg.WeComAPIBase, nil)
 	// The tenant registry supplies permanent codes once it is built (SetPermanentCodes).
-	d.Tokens = tokens.New(tokens.Config{ProviderCorpID: cfg.ProviderCorpID, ProviderSecret: cfg.ProviderSecret},
+	d.Tokens = tokens.New(tokens.Config{ProviderCorpID: cfg.ProviderCorpID, ProviderSecret: cfg.ProviderSecret,
+		Store: tokens.NewStore(db), RefreshJitter: cfg.TokenRefreshJitter, Log: log.With("component", "tokens"),
+		Inactive: []error{tenants.ErrNotFound, tenants.ErrCancelled, tenants.ErrAuthBroken}},
 		rdb, d.WeCom, d.Suites, nil)
+	d.APIKeys = apikeys.NewStore(db)
+	d.Tenants = tenants.NewService(tenants.NewStore(db, box), d.Tokens, d.WeCom, d.Suites, rdb, d.Queue, tenants.Options{
+		PublicBaseURL: cfg.PublicBaseURL, InstallBase: cfg.InstallBase, PermanentCodeAPI: cfg.PermanentCodeAPI,
+		Log: log.With("component", "tenants")})
+	d.Tokens.SetPermanentCodes(d.Tenants.Store())
+	d.Auth = auth.New(db, rdb, box, auth.ConfigFrom(cfg), log)
+	// The first start generates the JWT signing keys, so every replica agrees on them early.
+	if err := d.Auth.Keys().Ensure(ctx); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -14,7 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wecomisv/platform/internal/callback"
+	"github.com/wecomisv/platform/internal/oauth"
 	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/tenants"
+	"github.com/wecomisv/platform/internal/tokens"
 )
 
 // Worker is the asynq server plus the periodic jobs every worker replica runs.
@@ -24,6 +27,10 @@ type Worker struct {
 	mux      *asynq.ServeMux
 	Sweeper  *callback.Sweeper
 	Registry *callback.Registry
+	// Credentials enqueues the refresh of every credential due (internal/tokens).
+	Credentials *tokens.Scheduler
+	// Admins re-reads every active tenant's admin list once per ADMIN_REFRESH_INTERVAL.
+	Admins *oauth.AdminSweep
 }
 
 // NewWorker wires every task handler. The list of task types is readable here in one place.
@@ -40,19 +47,39 @@ func NewWorker(d *Deps, concurrency int) *Worker {
 		}
 		return err
 	})
+	t := d.Tenants
+	reg.Handle("create_auth", "tenants.install", t.HandleCreateAuth)
+	reg.Handle("change_auth", "tenants.change_auth", t.HandleChangeAuth)
+	reg.Handle("cancel_auth", "tenants.cancel", t.HandleCancelAuth)
+	reg.Handle("reset_permanent_code", "tenants.reset_permanent_code", t.HandleResetPermanentCode)
+	reg.Handle("event.change_app_admin", "tenants.refresh_admins", t.HandleChangeAppAdmin)
+	reg.Handle("change_editon", "tenants.change_auth", t.HandleChangeAuth) // edition_info comes with the auth info
+	t.Hooks().On("cancel_auth", "auth.revoke_corp_sessions", revokeCancelledSessions(d.Auth))
+	for _, typ := range tenants.RecordedEventTypes {
+		reg.Handle(typ, "tenants.record", t.HandleRecord)
+	}
 
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(callback.TaskPrefix, callback.NewProcessor(d.Inbox, reg).ProcessTask)
+	mux.HandleFunc(tokens.TypeRefresh, d.Tokens.ProcessRefresh)
+	mux.HandleFunc(tenants.TaskRefresh, t.ProcessRefresh)
 
 	srv := asynq.NewServerFromRedisClient(d.Redis, asynq.Config{
-		Concurrency:     concurrency,
-		Queues:          map[string]int{callback.Queue: 6, "tokens": 3, "default": 1},
-		RetryDelayFunc:  retryDelay,
-		Logger:          asynqLogger{d.Log.With("component", "asynq")},
-		LogLevel:        asynq.WarnLevel,
-		ShutdownTimeout: 20 * time.Second,
+		Concurrency: concurrency,
+		Queues:      map[string]int{callback.Queue: 6, "tokens": 3, "default": 1},
+		// asynq sleeps this long when every queue is empty; its 1 s default would add up to
+		// a second to each callback's processing. 50 ms costs a few Redis calls a second.
+		TaskCheckInterval: 50 * time.Millisecond,
+		RetryDelayFunc:    retryDelay,
+		Logger:            asynqLogger{d.Log.With("component", "asynq")},
+		LogLevel:          asynq.WarnLevel,
+		ShutdownTimeout:   20 * time.Second,
 	})
-	return &Worker{d: d, srv: srv, mux: mux, Sweeper: callback.NewSweeper(d.Inbox, d.Queue, d.Log), Registry: reg}
+	credentials := tokens.NewScheduler(d.Tokens, d.Queue, d.Log.With("component", "tokens"))
+	credentials.Interval, credentials.Lookahead = d.Config.TokenSweepInterval, d.Config.TokenSweepInterval
+	admins := oauth.NewAdminSweep(t.Store(), d.Queue, d.Redis, d.Config.AdminRefreshInterval, d.Log.With("component", "oauth"))
+	return &Worker{d: d, srv: srv, mux: mux, Sweeper: callback.NewSweeper(d.Inbox, d.Queue, d.Log), Registry: reg,
+		Credentials: credentials, Admins: admins}
 }
 
 // retryDelay backs off exponentially from 1 s to 10 min, with jitter so that a burst of
@@ -73,9 +100,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); w.Sweeper.Run(sweepCtx) }()
+	credentialsDone := make(chan struct{})
+	go func() { defer close(credentialsDone); w.Credentials.Run(sweepCtx) }()
+	adminsDone := make(chan struct{})
+	go func() { defer close(adminsDone); w.Admins.Run(sweepCtx) }()
 	<-ctx.Done()
 	stopSweep()
 	<-done
+	<-credentialsDone
+	<-adminsDone
 	w.srv.Shutdown()
 	return nil
 }

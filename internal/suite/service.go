@@ -66,7 +66,7 @@ func ticketKey(suiteID string) string { return "wecom:suite:" + suiteID + ":tick
 // handled by another instance never wins.
 var casTicket = redis.NewScript(`
 local cur = tonumber(redis.call('HGET', KEYS[1], 'time') or '0')
-if cur >= tonumber(ARGV[2]) then return 0 end
+if cur > tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'value', ARGV[1], 'time', ARGV[2])
 return 1`)
 

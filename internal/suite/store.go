@@ -139,15 +139,16 @@ func (s *Store) List(ctx context.Context) ([]Suite, error) {
 	return out, nil
 }
 
-// SaveTicket stores t unless the stored ticket is at least as new. It reports whether t
-// was stored.
+// SaveTicket stores t unless the stored ticket is newer. Two pushes stamped in the same
+// second (a forced push right after a scheduled one) cannot be ordered by TimeStamp; the
+// later write wins. It reports whether t was stored.
 func (s *Store) SaveTicket(ctx context.Context, suiteID string, t Ticket) (bool, error) {
 	sealed, err := s.box.SealString(t.Value, ad(suiteID, "ticket"))
 	if err != nil {
 		return false, fmt.Errorf("save ticket: %w", err)
 	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE suites SET ticket_sealed = ?, ticket_time = ?, ticket_received_at = now(), updated_at = now()
-		WHERE suite_id = ? AND ticket_time < ?`, sealed, t.Time, suiteID, t.Time)
+		WHERE suite_id = ? AND ticket_time <= ?`, sealed, t.Time, suiteID, t.Time)
 	if res.Error != nil {
 		return false, fmt.Errorf("save ticket for %s: %w", suiteID, res.Error)
 	}

@@ -33,10 +33,8 @@ func (s *Service) fetch(ctx context.Context, k Key) (Credential, error) {
 			// WeCom hands back the same credential while it is valid. If that one is about
 			// to expire, wait for it to lapse and take its successor.
 			if left := c.ExpiresAt.Sub(s.cfg.Now()); left <= s.cfg.Skew && attempt < 2 {
-				select {
-				case <-ctx.Done():
-					return Credential{}, ctx.Err()
-				case <-time.After(max(left, 0) + 100*time.Millisecond):
+				if err := s.sleepUntil(ctx, c.ExpiresAt.Add(s.cfg.RefreshDelay), left+s.cfg.RefreshDelay); err != nil {
+					return Credential{}, err
 				}
 				continue
 			}
@@ -50,7 +48,7 @@ func (s *Service) fetch(ctx context.Context, k Key) (Credential, error) {
 				ticketStale.WithLabelValues(k.SuiteID).Inc()
 			}
 		}
-		refreshes.WithLabelValues(string(k.Kind), resultLabel(err)).Inc()
+		refreshes.WithLabelValues(string(k.Kind), s.resultLabel(err)).Inc()
 		if !ok || !we.Retryable() {
 			break
 		}
@@ -58,7 +56,10 @@ func (s *Service) fetch(ctx context.Context, k Key) (Credential, error) {
 	return Credential{}, fmt.Errorf("fetch %s: %w", k, err)
 }
 
-func resultLabel(err error) string {
+func (s *Service) resultLabel(err error) string {
+	if s.inactive(err) {
+		return "tenant_inactive"
+	}
 	if we, ok := wecom.AsError(err); ok {
 		return "errcode_" + strconv.Itoa(we.Code)
 	}
@@ -71,7 +72,9 @@ func resultLabel(err error) string {
 func (s *Service) fetchOnce(ctx context.Context, k Key) (Credential, error) {
 	switch k.Kind {
 	case Provider:
-		return s.expiring(s.client.GetProviderToken(ctx, s.cfg.ProviderCorpID, s.cfg.ProviderSecret))
+		start := s.cfg.Now()
+		t, err := s.client.GetProviderToken(ctx, s.cfg.ProviderCorpID, s.cfg.ProviderSecret)
+		return s.expiring(start, t, err)
 	case Suite:
 		su, err := s.suites.Suite(ctx, k.SuiteID)
 		if err != nil {
@@ -84,7 +87,9 @@ func (s *Service) fetchOnce(ctx context.Context, k Key) (Credential, error) {
 		if err != nil {
 			return Credential{}, err
 		}
-		return s.expiring(s.client.GetSuiteToken(ctx, su.ID, su.Secret, t.Value))
+		start := s.cfg.Now()
+		tok, err := s.client.GetSuiteToken(ctx, su.ID, su.Secret, t.Value)
+		return s.expiring(start, tok, err)
 	case Corp:
 		if s.codes == nil {
 			return Credential{}, errors.New("no tenant registry wired")
@@ -95,20 +100,26 @@ func (s *Service) fetchOnce(ctx context.Context, k Key) (Credential, error) {
 		}
 		var c Credential
 		err = s.CallSuite(ctx, k.SuiteID, func(token string) error {
-			var err error
-			c, err = s.expiring(s.client.GetCorpToken(ctx, token, k.CorpID, code))
+			start := s.cfg.Now()
+			t, err := s.client.GetCorpToken(ctx, token, k.CorpID, code)
+			c, err = s.expiring(start, t, err)
 			return err
 		})
 		return c, err
 	case JSAPITicket, AgentTicket:
 		var c Credential
 		err := s.CallCorp(ctx, k.SuiteID, k.CorpID, func(token string) error {
-			var err error
+			start := s.cfg.Now()
+			var (
+				t   wecom.Token
+				err error
+			)
 			if k.Kind == JSAPITicket {
-				c, err = s.expiring(s.client.GetJSAPITicket(ctx, token))
+				t, err = s.client.GetJSAPITicket(ctx, token)
 			} else {
-				c, err = s.expiring(s.client.GetAgentConfigTicket(ctx, token))
+				t, err = s.client.GetAgentConfigTicket(ctx, token)
 			}
+			c, err = s.expiring(start, t, err)
 			return err
 		})
 		return c, err
@@ -116,11 +127,14 @@ func (s *Service) fetchOnce(ctx context.Context, k Key) (Credential, error) {
 	return Credential{}, fmt.Errorf("unknown credential kind %q", k.Kind)
 }
 
-func (s *Service) expiring(t wecom.Token, err error) (Credential, error) {
+// expiring dates the credential from when its request was sent (start), not from when
+// the answer arrived: WeCom counts expires_in from some instant in between, so latency
+// can only make our expiry earlier than WeCom's, never later.
+func (s *Service) expiring(start time.Time, t wecom.Token, err error) (Credential, error) {
 	if err != nil {
 		return Credential{}, err
 	}
-	return Credential{Value: t.Value, ExpiresAt: s.cfg.Now().Add(time.Duration(t.ExpiresIn) * time.Second)}, nil
+	return Credential{Value: t.Value, ExpiresAt: start.Add(time.Duration(t.ExpiresIn) * time.Second)}, nil
 }
 
 // CallProvider runs fn with the provider token; if WeCom rejects the token, it is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -62,6 +63,28 @@ type Config struct {
 	Poll time.Duration
 	// Now is the clock (tests and benchmarks inject the simulator's).
 	Now func() time.Time
+
+	// Store keeps the credentials table in PostgreSQL: every fetch, success or failure, is
+	// written there with the next refresh time, so the worker's sweep finds each credential
+	// again even after Redis lost everything. Nil keeps no records (the cache alone).
+	Store *Store
+	// RefreshDelay is how long after a credential's expiry its scheduled refresh runs.
+	// WeCom hands out the same credential until it has expired, so a refresh any earlier
+	// fetches nothing new; the delay covers our expiry being up to 1 s early (WeCom
+	// rounds expires_in down) plus the request's latency.
+	RefreshDelay time.Duration
+	// RefreshJitter spreads scheduled refreshes over [0, RefreshJitter) after that.
+	RefreshJitter time.Duration
+	// FailureBackoff is the wait before retrying a failed refresh; it doubles with each
+	// consecutive failure up to MaxFailureBackoff.
+	FailureBackoff    time.Duration
+	MaxFailureBackoff time.Duration
+	// Inactive lists errors of the tenant registry (matched with errors.Is) that mean the
+	// tenant is gone or cancelled. Like ErrTenantInactive and errcodes 40084/48004, they
+	// stop the refreshes of the tenant's credentials.
+	Inactive []error
+	// Log receives refresh failures (ids and errcodes only, never a value).
+	Log *slog.Logger
 }
 
 // Service hands out credentials.
@@ -89,6 +112,21 @@ func New(cfg Config, rdb redis.UniversalClient, client *wecom.Client, suites Sui
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.RefreshDelay == 0 {
+		cfg.RefreshDelay = 2 * time.Second
+	}
+	if cfg.RefreshJitter == 0 {
+		cfg.RefreshJitter = 5 * time.Second
+	}
+	if cfg.FailureBackoff == 0 {
+		cfg.FailureBackoff = 10 * time.Second
+	}
+	if cfg.MaxFailureBackoff == 0 {
+		cfg.MaxFailureBackoff = 5 * time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	return &Service{cfg: cfg, rdb: rdb, client: client, suites: suites, codes: codes}
 }
 
@@ -97,7 +135,9 @@ func New(cfg Config, rdb redis.UniversalClient, client *wecom.Client, suites Sui
 func (s *Service) SetPermanentCodes(codes PermanentCodes) { s.codes = codes }
 
 // ProviderToken returns the provider_access_token.
-func (s *Service) ProviderToken(ctx context.Context) (string, error) { return s.value(ctx, ProviderKey()) }
+func (s *Service) ProviderToken(ctx context.Context) (string, error) {
+	return s.value(ctx, ProviderKey())
+}
 
 // SuiteToken returns a suite's suite_access_token.
 func (s *Service) SuiteToken(ctx context.Context, suiteID string) (string, error) {
@@ -155,6 +195,15 @@ func (s *Service) Get(ctx context.Context, k Key) (Credential, error) {
 // cached reads the credential from Redis; ok is false on a miss or when it is too close to
 // its expiry to hand out.
 func (s *Service) cached(ctx context.Context, k Key) (Credential, bool, error) {
+	c, found, err := s.peek(ctx, k)
+	if err != nil || !found || !s.fresh(c) {
+		return Credential{}, false, err
+	}
+	return c, true, nil
+}
+
+// peek reads the cached credential whether or not it may still be handed out.
+func (s *Service) peek(ctx context.Context, k Key) (Credential, bool, error) {
 	raw, err := s.rdb.Get(ctx, cacheKey(k)).Result()
 	if errors.Is(err, redis.Nil) {
 		return Credential{}, false, nil
@@ -163,10 +212,15 @@ func (s *Service) cached(ctx context.Context, k Key) (Credential, bool, error) {
 		return Credential{}, false, err
 	}
 	c, ok := decode(raw)
-	if !ok || c.ExpiresAt.Sub(s.cfg.Now()) <= s.cfg.Skew {
-		return Credential{}, false, nil
-	}
-	return c, true, nil
+	return c, ok, nil
+}
+
+// fresh reports whether c may be handed out: it stays valid for longer than Skew.
+func (s *Service) fresh(c Credential) bool { return c.ExpiresAt.Sub(s.cfg.Now()) > s.cfg.Skew }
+
+// lapsing reports whether c is too old to hand out but WeCom would still return it.
+func (s *Service) lapsing(c Credential) bool {
+	return s.cfg.Now().Before(c.ExpiresAt.Add(s.cfg.RefreshDelay))
 }
 
 func encode(c Credential) string {
@@ -190,17 +244,23 @@ func (s *Service) fill(ctx context.Context, k Key) (Credential, error) {
 	owner := strconv.FormatUint(rand.Uint64(), 36)
 	deadline := time.Now().Add(s.cfg.Lease + 5*time.Second)
 	for {
-		if c, ok, err := s.cached(ctx, k); err != nil {
-			return s.fetchDegraded(ctx, k, err)
-		} else if ok {
-			return c, nil
-		}
-		won, err := s.rdb.SetNX(ctx, lockKey(k), owner, s.cfg.Lease).Result()
+		c, found, err := s.peek(ctx, k)
 		if err != nil {
 			return s.fetchDegraded(ctx, k, err)
 		}
-		if won {
-			return s.fetchAndStore(ctx, k, owner)
+		if found && s.fresh(c) {
+			return c, nil
+		}
+		// WeCom would answer with the cached credential until it has expired: rather than
+		// fetch it again, wait for it to lapse (a few seconds at most, once per lifetime).
+		if !found || !s.lapsing(c) {
+			won, err := s.rdb.SetNX(ctx, lockKey(k), owner, s.cfg.Lease).Result()
+			if err != nil {
+				return s.fetchDegraded(ctx, k, err)
+			}
+			if won {
+				return s.fetchAndStore(ctx, k, owner)
+			}
 		}
 		if time.Now().After(deadline) {
 			return Credential{}, fmt.Errorf("%s: %w", k, ErrWaitTimeout)
@@ -224,10 +284,13 @@ func (s *Service) fetchAndStore(ctx context.Context, k Key, owner string) (Crede
 		return c, nil
 	}
 	c, err := s.fetch(ctx, k)
+	s.record(ctx, k, c, err)
 	if err != nil {
 		return Credential{}, err
 	}
-	ttl := c.ExpiresAt.Sub(s.cfg.Now()) - s.cfg.Skew
+	// Kept until it lapses (not only while it may be handed out), so that fill can see a
+	// credential is about to expire and wait for its successor instead of fetching it again.
+	ttl := c.ExpiresAt.Sub(s.cfg.Now()) + s.cfg.RefreshDelay
 	if ttl > 0 {
 		if err := s.rdb.Set(ctx, cacheKey(k), encode(c), ttl).Err(); err != nil {
 			degraded.Inc()
@@ -241,6 +304,7 @@ func (s *Service) fetchAndStore(ctx context.Context, k Key, owner string) (Crede
 func (s *Service) fetchDegraded(ctx context.Context, k Key, cause error) (Credential, error) {
 	degraded.Inc()
 	c, err := s.fetch(ctx, k)
+	s.record(ctx, k, c, err)
 	if err != nil {
 		return Credential{}, errors.Join(err, fmt.Errorf("redis: %w", cause))
 	}
@@ -263,8 +327,14 @@ func (s *Service) Invalidate(ctx context.Context, k Key, rejected string) error 
 	return nil
 }
 
-// Purge drops every credential of a tenant (its authorisation was cancelled).
+// Purge drops every credential of a tenant (its authorisation was cancelled), from the
+// cache and from the credentials table, so nothing refreshes them any more.
 func (s *Service) Purge(ctx context.Context, suiteID, corpID string) error {
+	if s.cfg.Store != nil {
+		if err := s.cfg.Store.purgeTenant(ctx, suiteID, corpID); err != nil {
+			return fmt.Errorf("purge credentials: %w", err)
+		}
+	}
 	keys := []string{cacheKey(CorpKey(suiteID, corpID)), cacheKey(JSAPIKey(suiteID, corpID)), cacheKey(AgentKey(suiteID, corpID))}
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("purge credentials of %s/%s: %w", suiteID, corpID, err)

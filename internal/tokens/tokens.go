@@ -35,11 +35,15 @@ type Key struct {
 
 // ProviderKey, SuiteKey, CorpKey, JSAPIKey and AgentKey build keys that read well at the
 // call site.
-func ProviderKey() Key                    { return Key{Kind: Provider} }
-func SuiteKey(suiteID string) Key         { return Key{Kind: Suite, SuiteID: suiteID} }
-func CorpKey(suiteID, corpID string) Key  { return Key{Kind: Corp, SuiteID: suiteID, CorpID: corpID} }
-func JSAPIKey(suiteID, corpID string) Key { return Key{Kind: JSAPITicket, SuiteID: suiteID, CorpID: corpID} }
-func AgentKey(suiteID, corpID string) Key { return Key{Kind: AgentTicket, SuiteID: suiteID, CorpID: corpID} }
+func ProviderKey() Key                   { return Key{Kind: Provider} }
+func SuiteKey(suiteID string) Key        { return Key{Kind: Suite, SuiteID: suiteID} }
+func CorpKey(suiteID, corpID string) Key { return Key{Kind: Corp, SuiteID: suiteID, CorpID: corpID} }
+func JSAPIKey(suiteID, corpID string) Key {
+	return Key{Kind: JSAPITicket, SuiteID: suiteID, CorpID: corpID}
+}
+func AgentKey(suiteID, corpID string) Key {
+	return Key{Kind: AgentTicket, SuiteID: suiteID, CorpID: corpID}
+}
 
 // String is the key's name in Redis and in logs (ids only, never a value).
 func (k Key) String() string { return fmt.Sprintf("%s:%s:%s", k.Kind, k.SuiteID, k.CorpID) }
@@ -51,11 +55,19 @@ type Credential struct {
 }
 
 // String keeps the value out of logs and error messages.
-func (c Credential) String() string { return "credential(expires " + c.ExpiresAt.Format(time.RFC3339) + ")" }
+func (c Credential) String() string {
+	return "credential(expires " + c.ExpiresAt.Format(time.RFC3339) + ")"
+}
 
 var (
 	// ErrNoTicket means no suite_ticket has arrived yet, so no suite token can be fetched.
 	ErrNoTicket = errors.New("no suite_ticket received yet")
 	// ErrWaitTimeout means another instance held the refresh lease and no result appeared.
 	ErrWaitTimeout = errors.New("timed out waiting for another instance's refresh")
+	// ErrTenantInactive means the tenant cancelled its authorisation or WeCom no longer
+	// accepts it. The tenant registry may wrap it; a fetch failing with it (or with
+	// 40084/48004, or an error of Config.Inactive) stops the credential's refreshes.
+	ErrTenantInactive = errors.New("tenant authorisation cancelled or revoked")
+	// ErrTenantNotFound means no tenant is registered for the suite and corp.
+	ErrTenantNotFound = errors.New("tenant not found")
 )

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
 
 	"github.com/wecomisv/platform/internal/platform/platformtest"
 	"github.com/wecomisv/platform/internal/secrets"
@@ -29,6 +30,10 @@ type world struct {
 	redisURL string
 	corpID   string
 	codes    codes
+	// Set by newWorldWith (schedule_test.go): the test database and every installed corp.
+	db      *gorm.DB
+	corps   []string
+	tickets int // suite_tickets saved by advance
 }
 
 type codes map[string]string
@@ -40,7 +45,9 @@ func (c codes) PermanentCode(_ context.Context, suiteID, corpID string) (string,
 	return "", fmt.Errorf("no tenant %s/%s", suiteID, corpID)
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { t.Helper(); return newWorldWith(t, worldOptions{}) }
+
+func newWorldWith(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("success")) }))
 	t.Cleanup(receiver.Close)
@@ -50,7 +57,7 @@ func newWorld(t *testing.T) *world {
 	cfg.Suites = []wecomsim.SuiteConfig{{SuiteID: platformtest.SuiteID, SuiteSecret: platformtest.SuiteSecret,
 		Token: platformtest.SuiteToken, EncodingAESKey: platformtest.SuiteAESKey,
 		InstructionURL: receiver.URL, DataURL: receiver.URL, TrustedDomains: []string{"app.example.com"}}}
-	sim, err := wecomsim.New(cfg)
+	sim, err := wecomsim.New(cfg, o.simOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +72,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	more := installMore(t, sim, o.corps-1)
 
 	db, _ := testutil.DB(t)
 	box, _ := secrets.New(platformtest.MasterKey)
@@ -78,8 +86,13 @@ func newWorld(t *testing.T) *world {
 	if _, err := suites.SaveTicket(ctx, platformtest.SuiteID, suite.Ticket{Value: res.SuiteTicket, Time: time.Now().Unix()}); err != nil {
 		t.Fatal(err)
 	}
-	return &world{sim: sim, simURL: srv.URL, suites: suites, redisURL: redisURL, corpID: inst.CorpID,
-		codes: codes{platformtest.SuiteID + "/" + inst.CorpID: inst.PermanentCode}}
+	w := &world{sim: sim, simURL: srv.URL, suites: suites, redisURL: redisURL, corpID: inst.CorpID,
+		codes: codes{platformtest.SuiteID + "/" + inst.CorpID: inst.PermanentCode}, db: db, corps: []string{inst.CorpID}}
+	for _, in := range more {
+		w.codes[platformtest.SuiteID+"/"+in.CorpID] = in.PermanentCode
+		w.corps = append(w.corps, in.CorpID)
+	}
+	return w
 }
 
 func redisClient(t *testing.T, url string) *redis.Client {

@@ -55,6 +55,7 @@ func StartE2E(t testing.TB, simOpts ...SimOption) *E2E {
 	env := start(t, apiSrv, func(c *config.Config) {
 		c.WeComAPIBase = simURL
 		c.InstallBase = simURL
+		c.OAuthBase, c.LoginBase = simURL, simURL
 		c.PublicBaseURL = apiURL
 		c.Suites[0].TrustedDomains = scfg.Suites[0].TrustedDomains
 	})

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wecomisv/platform/internal/apikeys"
+	"github.com/wecomisv/platform/internal/config"
+	"github.com/wecomisv/platform/internal/database"
+)
+
+const keysUsage = "usage: api keys create NAME | api keys list | api keys revoke ID"
+
+// keys manages the API keys of the provider's own services: create (prints the key
+// once), list, revoke.
+func keys(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(keysUsage)
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	store := apikeys.NewStore(db)
+	switch {
+	case args[0] == "create" && len(args) == 2:
+		k, secret, err := store.Create(ctx, args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created api key %d (%s); it is shown only now, store it safely:\n%s\n", k.ID, k.Name, secret)
+		return nil
+	case args[0] == "list" && len(args) == 1:
+		list, err := store.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.CreatedAt.UTC().Format(time.RFC3339),
+				orDash(k.LastUsedAt), orDash(k.RevokedAt))
+		}
+		return tw.Flush()
+	case args[0] == "revoke" && len(args) == 2:
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("revoke: %q is not a key id", args[1])
+		}
+		k, err := store.Revoke(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "revoked api key %d (%s)\n", k.ID, k.Name)
+		return nil
+	}
+	return errors.New(keysUsage)
+}
+
+func orDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
