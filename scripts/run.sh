@@ -90,6 +90,8 @@ cat <<TXT
     curl -XPOST $WECOM_API_BASE/sim/installs -d '{"suite_id":"$DEMO_SUITE_ID","corp_name":"Demo Corp","via":"market"}'
   Push a suite_ticket now:
     curl -XPOST $WECOM_API_BASE/sim/suites/$DEMO_SUITE_ID/ticket
+  Then sign in as a member of that corp (the simulator approves at once):
+    open $PUBLIC_BASE_URL/oauth/$DEMO_SUITE_ID/authorize?redirect=/app/
 
   Ctrl-C stops all three.
 

@@ -92,12 +92,13 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	parser  *jwt.Parser
+	checked *verifiedTokens
 }
 
 // New returns a Service. Signing keys are loaded (and the first one generated) on first use
 // or by Keys().Ensure.
 func New(db *gorm.DB, rdb *redis.Client, box *secrets.Box, cfg Config, log *slog.Logger) *Service {
-	s := &Service{cfg: cfg, db: db, log: log, now: time.Now}
+	s := &Service{cfg: cfg, db: db, log: log, now: time.Now, checked: newVerifiedTokens(50_000)}
 	// A superseded key must outlive every access token it signed: a replica that has not
 	// reloaded yet may sign with it for up to reloadEvery after the rotation, and its tokens
 	// then live AccessTTL (plus skew).

@@ -66,13 +66,22 @@ func (s *Service) Verify(ctx context.Context, token string) (*Claims, error) {
 // verifySignature checks an access token offline: the algorithm is pinned to EdDSA, the kid
 // must be a current or previous key, and iss, aud, exp, iat and sid are required.
 func (s *Service) verifySignature(ctx context.Context, token string) (*Claims, error) {
+	if c, kid, ok := s.checked.get(token, s.now()); ok {
+		if _, err := s.keys.publicKey(ctx, kid); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		}
+		return c, nil
+	}
 	// Loading the keys can fail for reasons of ours; say so rather than refuse the token.
 	if _, err := s.keys.current(ctx); err != nil {
 		return nil, err
 	}
-	var claims Claims
+	var (
+		claims Claims
+		kid    string
+	)
 	_, err := s.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
+		kid, _ = t.Header["kid"].(string)
 		return s.keys.publicKey(ctx, kid)
 	})
 	if err != nil {
@@ -81,6 +90,7 @@ func (s *Service) verifySignature(ctx context.Context, token string) (*Claims, e
 	if claims.IssuedAt == nil || claims.SessionID == "" {
 		return nil, fmt.Errorf("%w: %w: iat and sid", ErrInvalidToken, jwt.ErrTokenRequiredClaimMissing)
 	}
+	s.checked.put(token, kid, &claims)
 	return &claims, nil
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // safeNext keeps a post-sign-in redirect inside the console.
 func safeNext(next string) string {

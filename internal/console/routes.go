@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +14,8 @@ import (
 	"github.com/wecomisv/platform/web"
 )
 
-// Cookie names. The session cookie is scoped to /console and never readable by scripts.
+// Cookie, header and form names. The session cookie is scoped to /console and never
+// readable by scripts.
 const (
 	sessionCookie    = "console_session"
 	loginCSRFCookie  = "console_login_csrf"
@@ -103,7 +105,7 @@ func (h *handlers) authenticate(api bool) gin.HandlerFunc {
 		case api:
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "sign-in required"})
 		case c.Request.Method == http.MethodGet:
-			c.Redirect(http.StatusSeeOther, "/console/login?next="+urlQueryEscape(c.Request.URL.RequestURI()))
+			c.Redirect(http.StatusSeeOther, "/console/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 		default:
 			h.render(c, http.StatusUnauthorized, "error", pageData{Title: "Sign-in required", Data: "sign-in required"})
 		}

@@ -76,7 +76,9 @@ func NewWorker(d *Deps, concurrency int) *Worker {
 		ShutdownTimeout:   20 * time.Second,
 	})
 	credentials := tokens.NewScheduler(d.Tokens, d.Queue, d.Log.With("component", "tokens"))
-	credentials.Interval, credentials.Lookahead = d.Config.TokenSweepInterval, d.Config.TokenSweepInterval
+	if every := d.Config.TokenSweepInterval; every > 0 {
+		credentials.Interval, credentials.Lookahead = every, every
+	}
 	admins := oauth.NewAdminSweep(t.Store(), d.Queue, d.Redis, d.Config.AdminRefreshInterval, d.Log.With("component", "oauth"))
 	return &Worker{d: d, srv: srv, mux: mux, Sweeper: callback.NewSweeper(d.Inbox, d.Queue, d.Log), Registry: reg,
 		Credentials: credentials, Admins: admins}

@@ -107,15 +107,14 @@ func (s *Store) recordFailure(ctx context.Context, k Key, now time.Time, result,
 }
 
 // reschedule makes sure a credential found fresh in the cache is scheduled from its
-// expiry, without counting a fetch. It writes only when the row is behind.
+// expiry, without counting a fetch. It writes only when the row is behind, and never
+// creates one: a purged tenant's row must not come back (every fetch records its own).
 func (s *Store) reschedule(ctx context.Context, k Key, expires, next time.Time) error {
 	err := s.db.WithContext(ctx).Exec(`
-		INSERT INTO credentials AS c (suite_id, corp_id, kind, expires_at, next_refresh_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (suite_id, corp_id, kind) DO UPDATE SET expires_at = excluded.expires_at,
-			next_refresh_at = excluded.next_refresh_at, claimed_at = NULL, updated_at = now()
-		WHERE c.expires_at IS DISTINCT FROM excluded.expires_at OR c.claimed_at IS NOT NULL
-			OR c.next_refresh_at IS NULL`,
-		k.SuiteID, k.CorpID, string(k.Kind), expires, next).Error
+		UPDATE credentials SET expires_at = ?, next_refresh_at = ?, claimed_at = NULL, updated_at = now()
+		WHERE suite_id = ? AND corp_id = ? AND kind = ?
+			AND (expires_at IS DISTINCT FROM ? OR claimed_at IS NOT NULL OR next_refresh_at IS NULL)`,
+		expires, next, k.SuiteID, k.CorpID, string(k.Kind), expires).Error
 	if err != nil {
 		return fmt.Errorf("reschedule %s: %w", k, err)
 	}
