@@ -17,7 +17,6 @@ import (
 	"github.com/wecomisv/platform/internal/jssdk"
 	"github.com/wecomisv/platform/internal/platform/platformtest"
 	"github.com/wecomisv/platform/internal/tenants"
-	"github.com/wecomisv/platform/internal/wecomsim"
 )
 
 // The signing algorithm itself is checked against protocol §10's official worked example
@@ -34,27 +33,11 @@ type world struct {
 func start(t *testing.T) *world {
 	t.Helper()
 	w := &world{E2E: platformtest.StartE2E(t), t: t}
-	platformtest.Eventually(t, "first suite_ticket stored", func() bool {
-		_, err := w.Deps.Suites.Ticket(context.Background(), suiteID)
-		return err == nil
-	})
 	return w
 }
 
 // install installs a new corp from the marketplace and waits for its active tenant.
-func (w *world) install() tenants.Tenant {
-	w.t.Helper()
-	res, err := w.Sim.Install(context.Background(), wecomsim.InstallRequest{SuiteID: suiteID, Via: wecomsim.ViaMarket})
-	if err != nil || !res.Delivery.OK {
-		w.t.Fatalf("install: %v %+v", err, res.Delivery)
-	}
-	var tn tenants.Tenant
-	platformtest.Eventually(w.t, "tenant active", func() bool {
-		tn, err = w.Deps.Tenants.Store().Get(context.Background(), suiteID, res.CorpID)
-		return err == nil && tn.Active() && tn.Agent.AgentID != 0
-	})
-	return tn
-}
+func (w *world) install() tenants.Tenant { return w.InstallTenant(w.t) }
 
 // session issues a session for a member of corpID, as a sign-in would.
 func (w *world) session(corpID, userID string) string {

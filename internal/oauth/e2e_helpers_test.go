@@ -27,34 +27,12 @@ type world struct {
 
 func start(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, E2E: platformtest.StartE2E(t)}
-	platformtest.Eventually(t, "first suite_ticket stored", func() bool {
-		_, err := w.Deps.Suites.Ticket(context.Background(), suiteID)
-		return err == nil
-	})
-	return w
+	return &world{t: t, E2E: platformtest.StartE2E(t)}
 }
 
 // install makes a new corp install the suite from the marketplace and waits until its
 // tenant is active with its admin list (zhangsan is the admin; lisi and wangwu are not).
-func (w *world) install() tenants.Tenant {
-	w.t.Helper()
-	res, err := w.Sim.Install(context.Background(), wecomsim.InstallRequest{SuiteID: suiteID, Via: wecomsim.ViaMarket})
-	if err != nil || !res.Delivery.OK {
-		w.t.Fatalf("install: %v %+v", err, res.Delivery)
-	}
-	var t tenants.Tenant
-	platformtest.Eventually(w.t, "tenant "+res.CorpID+" active with admins", func() bool {
-		var err error
-		t, err = w.Deps.Tenants.Store().Get(context.Background(), suiteID, res.CorpID)
-		if err != nil || !t.Active() {
-			return false
-		}
-		admins, err := w.Deps.Tenants.Store().Admins(context.Background(), suiteID, res.CorpID)
-		return err == nil && len(admins) > 0
-	})
-	return t
-}
+func (w *world) install() tenants.Tenant { return w.InstallTenant(w.t) }
 
 func (w *world) push(corpID string, req wecomsim.EventRequest) {
 	w.t.Helper()

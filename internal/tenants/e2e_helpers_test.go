@@ -22,13 +22,7 @@ type world struct {
 
 func start(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, E2E: platformtest.StartE2E(t)}
-	// Installs need a suite token, which needs the first ticket stored by the worker.
-	platformtest.Eventually(t, "first suite_ticket stored", func() bool {
-		_, err := w.Deps.Suites.Ticket(context.Background(), suiteID)
-		return err == nil
-	})
-	return w
+	return &world{t: t, E2E: platformtest.StartE2E(t)}
 }
 
 func (w *world) tenant(corpID string) (tenants.Tenant, error) {

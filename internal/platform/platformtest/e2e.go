@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wecomisv/platform/internal/config"
+	"github.com/wecomisv/platform/internal/tenants"
 	"github.com/wecomisv/platform/internal/wecomsim"
 )
 
@@ -65,5 +66,31 @@ func StartE2E(t testing.TB, simOpts ...SimOption) *E2E {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); sim.Close(); simSrv.Close() })
+	// Nearly every flow needs a suite token, which needs the first ticket stored.
+	Eventually(t, "first suite_ticket stored", func() bool {
+		_, err := env.Deps.Suites.Ticket(context.Background(), SuiteID)
+		return err == nil
+	})
 	return &E2E{Env: env, Sim: sim, SimURL: simURL}
+}
+
+// InstallTenant makes a new corp install the test suite from the marketplace and waits
+// until its tenant is active with an agentid and an admin list.
+func (e *E2E) InstallTenant(t testing.TB) tenants.Tenant {
+	t.Helper()
+	ctx := context.Background()
+	res, err := e.Sim.Install(ctx, wecomsim.InstallRequest{SuiteID: SuiteID, Via: wecomsim.ViaMarket})
+	if err != nil || res.Delivery == nil || !res.Delivery.OK {
+		t.Fatalf("install: %v %+v", err, res.Delivery)
+	}
+	var tn tenants.Tenant
+	Eventually(t, "tenant "+res.CorpID+" active with admins", func() bool {
+		tn, err = e.Deps.Tenants.Store().Get(ctx, SuiteID, res.CorpID)
+		if err != nil || !tn.Active() || tn.Agent.AgentID == 0 {
+			return false
+		}
+		admins, err := e.Deps.Tenants.Store().Admins(ctx, SuiteID, res.CorpID)
+		return err == nil && len(admins) > 0
+	})
+	return tn
 }
