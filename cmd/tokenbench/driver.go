@@ -30,7 +30,7 @@ type driver struct {
 	behindSince      time.Time
 	handed, expired  atomic.Int64 // requests answered; of them, handed a token already rejected
 	ambiguous        atomic.Int64 // token expired while the clock moved during the request
-	failed, waited   atomic.Int64 // errors; answers slower than 50 ms (a fetch was awaited)
+	failed, waited   atomic.Int64 // errors; answers slower than 50 ms
 	latMu            sync.Mutex
 	lat              []time.Duration
 	errs             map[string]int
@@ -241,7 +241,7 @@ func (r result) print(o options, sim *wecomsim.Sim, orc *oracle, wall time.Durat
 	fmt.Printf("  most calls for one tenant: %d; tokens first seen mid-life (should be 0): %d\n", worst, unknown)
 	fmt.Printf("requests: %d answered, %d failed; handed an expired token: %d (goal 0); expired while the clock moved mid-request: %d\n",
 		r.handed, r.failed, r.expired, r.ambiguous)
-	fmt.Printf("  latency p50 %v, p99 %v, max %v; %d answers took > 50 ms (waited for a fetch)\n",
+	fmt.Printf("  latency p50 %v, p99 %v, max %v; %d answers took > 50 ms (awaited a fetch, or CPU contention)\n",
 		r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Millisecond), r.waited)
 	if r.stalls > 0 {
 		fmt.Printf("  steps whose work took longer than %v (the clock went on): %d\n", stepWait, r.stalls)
