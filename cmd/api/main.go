@@ -67,6 +67,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting api", "config", cfg)
+	platform.ServePprof(cfg.PprofAddr, log)
 	d, err := platform.Open(ctx, cfg, log)
 	if err != nil {
 		return err

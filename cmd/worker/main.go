@@ -33,6 +33,7 @@ func run(ctx context.Context) error {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	log.Info("starting worker", "config", cfg)
+	platform.ServePprof(cfg.PprofAddr, log)
 	d, err := platform.Open(ctx, cfg, log)
 	if err != nil {
 		return err

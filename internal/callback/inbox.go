@@ -157,16 +157,9 @@ func toRecord(r inboxRow) Record {
 }
 
 // Finish marks a pending row done; handler names what ran ("" when nothing is registered).
-// The commit does not wait for the WAL flush: if a crash loses it, the row is simply
-// processed again, which idempotent handlers allow, and the worker saves an fsync a task.
 func (i *Inbox) Finish(ctx context.Context, id int64, handler string) error {
-	err := i.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SET LOCAL synchronous_commit = off`).Error; err != nil {
-			return err
-		}
-		return tx.Exec(`UPDATE inbox_events SET status = 'done', handler = ?, attempts = attempts + 1,
-			last_error = '', processed_at = now() WHERE id = ? AND status = 'pending'`, handler, id).Error
-	})
+	err := i.db.WithContext(ctx).Exec(`UPDATE inbox_events SET status = 'done', handler = ?, attempts = attempts + 1,
+		last_error = '', processed_at = now() WHERE id = ? AND status = 'pending'`, handler, id).Error
 	if err != nil {
 		return fmt.Errorf("finish inbox event %d: %w", id, err)
 	}

@@ -48,6 +48,7 @@ type Config struct {
 	// v2/get_auth_info) or "v1" (the slower get_permanent_code that answers everything).
 	PermanentCodeAPI string
 	LogLevel         slog.Level
+	PprofAddr        string
 	// Platform JWTs (internal/auth). The signing keys themselves live in PostgreSQL, sealed
 	// with MASTER_KEY, so no key material travels in the environment.
 	JWTIssuer     string
@@ -88,6 +89,7 @@ var Vars = []Var{
 	{Name: "MASTER_KEY", Required: true, Doc: "base64 of 32 random bytes; seals secrets at rest"},
 	{Name: "MASTER_KEY_PREVIOUS", Default: "", Doc: "comma-separated older master keys, still accepted for opening (rotation)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
+	{Name: "PPROF_ADDR", Default: "", Doc: "serve Go's /debug/pprof on this address (e.g. 127.0.0.1:6060); empty disables"},
 	{Name: "WECOM_PERMANENT_CODE_API", Default: "v2", Doc: "auth code exchange: v2 (v2/get_permanent_code + v2/get_auth_info) or v1 (get_permanent_code)"},
 	{Name: "JWT_ISSUER", Default: "", Doc: "iss of the platform's JWTs; empty means PUBLIC_BASE_URL"},
 	{Name: "JWT_AUDIENCE", Default: "wecom-isv", Doc: "aud of the platform's JWTs"},
@@ -166,6 +168,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PermanentCodeAPI = get("WECOM_PERMANENT_CODE_API"); c.PermanentCodeAPI != "v2" && c.PermanentCodeAPI != "v1" {
 		bad("WECOM_PERMANENT_CODE_API", "must be v2 or v1")
 	}
+	c.PprofAddr = get("PPROF_ADDR")
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
 	}
