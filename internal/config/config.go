@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -49,6 +50,7 @@ type Config struct {
 	PermanentCodeAPI string
 	LogLevel         slog.Level
 	PprofAddr        string
+	TrustedProxies   []string
 	// Platform JWTs (internal/auth). The signing keys themselves live in PostgreSQL, sealed
 	// with MASTER_KEY, so no key material travels in the environment.
 	JWTIssuer     string
@@ -89,6 +91,7 @@ var Vars = []Var{
 	{Name: "MASTER_KEY", Required: true, Doc: "base64 of 32 random bytes; seals secrets at rest"},
 	{Name: "MASTER_KEY_PREVIOUS", Default: "", Doc: "comma-separated older master keys, still accepted for opening (rotation)"},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
+	{Name: "TRUSTED_PROXIES", Default: "", Doc: "comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none"},
 	{Name: "PPROF_ADDR", Default: "", Doc: "serve Go's /debug/pprof on this address (e.g. 127.0.0.1:6060); empty disables"},
 	{Name: "WECOM_PERMANENT_CODE_API", Default: "v2", Doc: "auth code exchange: v2 (v2/get_permanent_code + v2/get_auth_info) or v1 (get_permanent_code)"},
 	{Name: "JWT_ISSUER", Default: "", Doc: "iss of the platform's JWTs; empty means PUBLIC_BASE_URL"},
@@ -169,6 +172,15 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("WECOM_PERMANENT_CODE_API", "must be v2 or v1")
 	}
 	c.PprofAddr = get("PPROF_ADDR")
+	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("TRUSTED_PROXIES", "%q is neither an IP nor a CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
 	}

@@ -45,7 +45,7 @@ func (h *handlers) login(c *gin.Context) error {
 		return errCSRF
 	}
 	email, next := c.PostForm("email"), safeNext(c.PostForm("next"))
-	token, _, err := h.c.SignIn(c.Request.Context(), email, c.PostForm("password"), c.RemoteIP(), c.Request.UserAgent())
+	token, _, err := h.c.SignIn(c.Request.Context(), email, c.PostForm("password"), c.ClientIP(), c.Request.UserAgent())
 	if err != nil {
 		status := statusOf(err)
 		if status >= 500 {

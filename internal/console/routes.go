@@ -159,7 +159,7 @@ func (h *handlers) need(role Role, api bool) gin.HandlerFunc {
 
 func actor(c *gin.Context) Actor {
 	sess := c.MustGet(ctxSession).(Session)
-	return Actor{Staff: sess.Staff, IP: c.RemoteIP()}
+	return Actor{Staff: sess.Staff, IP: c.ClientIP()}
 }
 
 func serveOpenAPI(c *gin.Context) {

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,6 +31,11 @@ func NewAPI(d *Deps) (http.Handler, error) {
 		}
 	}
 	r := gin.New()
+	// gin believes every X-Forwarded-For by default; only the configured proxies are trusted,
+	// so the client IP in audit logs and login throttling cannot be forged.
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	r.Use(gin.Recovery(), requestLog(d.Log))
 	health(r, d, prometheus.NewRegistry())
 

@@ -82,6 +82,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, erro
 		Log: log.With("component", "tenants")})
 	d.Tokens.SetPermanentCodes(d.Tenants.Store())
 	d.Auth = auth.New(db, rdb, box, auth.ConfigFrom(cfg), log)
+	d.Tenants.Hooks().On("cancel_auth", "auth.revoke_corp_sessions", revokeCancelledSessions(d.Auth))
 	// The first start generates the JWT signing keys, so every replica agrees on them early.
 	if err := d.Auth.Keys().Ensure(ctx); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -54,7 +55,6 @@ func NewWorker(d *Deps, concurrency int) *Worker {
 	reg.Handle("reset_permanent_code", "tenants.reset_permanent_code", t.HandleResetPermanentCode)
 	reg.Handle("event.change_app_admin", "tenants.refresh_admins", t.HandleChangeAppAdmin)
 	reg.Handle("change_editon", "tenants.change_auth", t.HandleChangeAuth) // edition_info comes with the auth info
-	t.Hooks().On("cancel_auth", "auth.revoke_corp_sessions", revokeCancelledSessions(d.Auth))
 	for _, typ := range tenants.RecordedEventTypes {
 		reg.Handle(typ, "tenants.record", t.HandleRecord)
 	}
@@ -94,25 +94,42 @@ func retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// Run processes tasks and sweeps until ctx ends, then shuts down gracefully.
+// Run processes tasks and runs the periodic jobs until ctx ends, then shuts down
+// gracefully: the loops stop first, then asynq finishes the tasks in flight.
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.srv.Start(w.mux); err != nil {
 		return fmt.Errorf("start task server: %w", err)
 	}
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); w.Sweeper.Run(sweepCtx) }()
-	credentialsDone := make(chan struct{})
-	go func() { defer close(credentialsDone); w.Credentials.Run(sweepCtx) }()
-	adminsDone := make(chan struct{})
-	go func() { defer close(adminsDone); w.Admins.Run(sweepCtx) }()
+	var wg sync.WaitGroup
+	for _, loop := range []func(context.Context){w.Sweeper.Run, w.Credentials.Run, w.Admins.Run, w.maintain} {
+		wg.Go(func() { loop(ctx) })
+	}
 	<-ctx.Done()
-	stopSweep()
-	<-done
-	<-credentialsDone
-	<-adminsDone
+	wg.Wait()
 	w.srv.Shutdown()
 	return nil
+}
+
+// maintain deletes what nothing can use any more, once an hour: sessions that expired a
+// week ago and settled auth-code claims older than a day (codes live ten minutes). The
+// deletes are idempotent, so every replica may run them.
+func (w *Worker) maintain(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		if _, err := w.d.Auth.PurgeExpiredSessions(ctx, now.Add(-7*24*time.Hour)); err != nil {
+			w.d.Log.WarnContext(ctx, "maintenance: purge expired sessions", "err", err)
+		}
+		if _, err := w.d.Tenants.Store().PruneClaimsBefore(ctx, now.Add(-24*time.Hour)); err != nil {
+			w.d.Log.WarnContext(ctx, "maintenance: prune auth code claims", "err", err)
+		}
+	}
 }
 
 // Handler serves the worker's /healthz, /readyz and /metrics.
