@@ -467,3 +467,31 @@ func TestFutureTicketRefused(t *testing.T) {
 		t.Fatalf("future ticket event is %q, want dead", status)
 	}
 }
+
+// A database rebuilt next to an old Redis starts its ids at 1 again; a task left over
+// from the old database (here archived, as after its retries ran out) must not swallow
+// the new row's task.
+func TestOldTaskInRedisDoesNotSwallowNewRow(t *testing.T) {
+	t.Parallel()
+	env := platformtest.Start(t)
+	task, opts := callback.NewTask(1, "0123456789abcdef-from-an-old-database", "suite_ticket")
+	info, err := env.Deps.Queue.Enqueue(task, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspectorFromRedisClient(env.Deps.Redis)
+	if err := insp.ArchiveTask(callback.Queue, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	env.StartWorker(t)
+	c := platformtest.SuiteCrypto()
+	q, body := testutil.SignedCallback(c, suiteID, suiteID, testutil.SuiteTicketXML(suiteID, "new", time.Now().Unix()))
+	if status, _ := post(t, instructionURL(env), q, body); status != 200 {
+		t.Fatal(status)
+	}
+	waitFor(t, func() bool {
+		var s string
+		env.Deps.DB.Raw(`SELECT status FROM inbox_events WHERE id = 1`).Scan(&s)
+		return s == "done"
+	})
+}

@@ -53,6 +53,7 @@ func (d Delivery) key() string {
 // Record is an inbox row with its payload opened.
 type Record struct {
 	ID          int64
+	Key         string // the delivery key
 	Route       string
 	SuiteID     string
 	CorpID      string
@@ -103,6 +104,7 @@ func payloadAD(key string) string { return "inbox:" + key }
 // Added is the outcome of Add.
 type Added struct {
 	ID     int64
+	Key    string
 	Fresh  bool   // false for a repeated delivery
 	Status string // the row's status (a repeat may find it already done)
 }
@@ -128,7 +130,7 @@ func (i *Inbox) Add(ctx context.Context, d Delivery) (Added, error) {
 	if err != nil {
 		return Added{}, fmt.Errorf("store callback: %w", err)
 	}
-	return Added{ID: out.ID, Fresh: out.Inserted, Status: out.Status}, nil
+	return Added{ID: out.ID, Key: key, Fresh: out.Inserted, Status: out.Status}, nil
 }
 
 // Get returns one row with its payload opened.
@@ -151,7 +153,7 @@ func (i *Inbox) Get(ctx context.Context, id int64) (Record, error) {
 }
 
 func toRecord(r inboxRow) Record {
-	return Record{ID: r.ID, Route: r.Route, SuiteID: r.SuiteID, CorpID: r.CorpID, Type: r.EventType,
+	return Record{ID: r.ID, Key: r.DeliveryKey, Route: r.Route, SuiteID: r.SuiteID, CorpID: r.CorpID, Type: r.EventType,
 		EventTime: r.EventTime, Status: r.Status, Handler: r.Handler, Attempts: r.Attempts,
 		LastError: r.LastError, Deliveries: r.Deliveries, ReceivedAt: r.ReceivedAt, ProcessedAt: r.ProcessedAt}
 }
@@ -205,7 +207,7 @@ func (i *Inbox) Due(ctx context.Context, age, resweep time.Duration, limit int) 
 			WHERE status = 'pending' AND received_at < now() - make_interval(secs => ?)
 			  AND (swept_at IS NULL OR swept_at < now() - make_interval(secs => ?))
 			ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED)
-		RETURNING id, event_type, suite_id, corp_id`, age.Seconds(), resweep.Seconds(), limit).Scan(&rows).Error
+		RETURNING id, delivery_key, event_type, suite_id, corp_id`, age.Seconds(), resweep.Seconds(), limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("find due inbox events: %w", err)
 	}

@@ -159,7 +159,7 @@ func (r *Receiver) Receive(ctx context.Context, p Params) (Result, error) {
 	if added.Status != StatusPending {
 		return res, nil // a repeat of an event already handled
 	}
-	r.enqueue(ctx, added.ID, d.Type)
+	r.enqueue(ctx, added, d.Type)
 	return res, nil
 }
 
@@ -186,13 +186,13 @@ func (r *Receiver) receiveIDs(p Params, env wecom.Envelope) ([]string, error) {
 
 // enqueue hands the row to the worker. If Redis is unavailable the row stays pending and
 // the sweeper enqueues it later, so the callback is still acknowledged.
-func (r *Receiver) enqueue(ctx context.Context, id int64, eventType string) {
+func (r *Receiver) enqueue(ctx context.Context, row Added, eventType string) {
 	ctx, cancel := context.WithTimeout(ctx, r.enqueueTimeout)
 	defer cancel()
-	task, opts := NewTask(id, eventType)
+	task, opts := NewTask(row.ID, row.Key, eventType)
 	if _, err := r.queue.EnqueueContext(ctx, task, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		enqueueFailures.Inc()
-		r.log.WarnContext(ctx, "callback stored but not enqueued; the sweeper will enqueue it", "inbox_id", id, "type", eventType, "err", err)
+		r.log.WarnContext(ctx, "callback stored but not enqueued; the sweeper will enqueue it", "inbox_id", row.ID, "type", eventType, "err", err)
 	}
 }
 

@@ -59,7 +59,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range due {
-		task, opts := NewTask(r.ID, r.Type)
+		task, opts := NewTask(r.ID, r.Key, r.Type)
 		_, err := s.queue.EnqueueContext(ctx, task, opts...)
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return n, err

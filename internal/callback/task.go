@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,12 +27,19 @@ type taskPayload struct {
 	ID int64 `json:"id"`
 }
 
-// NewTask returns the task that processes inbox row id. Its TaskID makes enqueueing the
+// TaskID names the task of an inbox row. It carries the start of the row's delivery key,
+// not only its id, so that a database rebuilt next to an old Redis (ids start again at 1)
+// never collides with a task left there.
+func TaskID(id int64, deliveryKey string) string {
+	return fmt.Sprintf("inbox-%d-%s", id, deliveryKey[:min(12, len(deliveryKey))])
+}
+
+// NewTask returns the task that processes an inbox row. Its TaskID makes enqueueing the
 // same row twice (the api and the sweeper racing) a no-op while the task exists.
-func NewTask(id int64, eventType string) (*asynq.Task, []asynq.Option) {
+func NewTask(id int64, deliveryKey, eventType string) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(taskPayload{ID: id})
 	return asynq.NewTask(TaskPrefix+eventType, payload), []asynq.Option{
-		asynq.TaskID("inbox-" + strconv.FormatInt(id, 10)),
+		asynq.TaskID(TaskID(id, deliveryKey)),
 		asynq.Queue(Queue),
 		asynq.MaxRetry(MaxRetry),
 		asynq.Timeout(2 * time.Minute),

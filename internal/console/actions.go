@@ -79,7 +79,7 @@ func (c *Console) ReplayEvent(ctx context.Context, a Actor, id int64) error {
 // its retries ran out, or waiting to retry): it is run now instead. A pending one is
 // already on its way; the sweeper enqueues the row later if all else fails.
 func (c *Console) enqueue(ctx context.Context, rec callback.Record) error {
-	task, opts := callback.NewTask(rec.ID, rec.Type)
+	task, opts := callback.NewTask(rec.ID, rec.Key, rec.Type)
 	_, err := c.d.Queue.EnqueueContext(ctx, task, opts...)
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return err
@@ -87,7 +87,7 @@ func (c *Console) enqueue(ctx context.Context, rec callback.Record) error {
 	if c.inspect == nil {
 		return nil
 	}
-	taskID := "inbox-" + strconv.FormatInt(rec.ID, 10)
+	taskID := callback.TaskID(rec.ID, rec.Key)
 	info, err := c.inspect.GetTaskInfo(callback.Queue, taskID)
 	if err != nil {
 		return nil // gone meanwhile: the sweeper picks the pending row up
