@@ -157,18 +157,7 @@ func (s *Sim) getPermanentCode(v2 bool) apiFunc {
 // corp_wxqrcode and the edition_info.
 func (s *Sim) getAuthInfo(v2 bool) apiFunc {
 	return func(r *http.Request) (any, *apiErr) {
-		t, e := s.suiteAuth(r)
-		if e != nil {
-			return nil, e
-		}
-		var req struct {
-			AuthCorpID    string `json:"auth_corpid"`
-			PermanentCode string `json:"permanent_code"`
-		}
-		if e := decodeBody(r, &req); e != nil {
-			return nil, e
-		}
-		in, e := s.permanentAuth(t.SuiteID, req.AuthCorpID, req.PermanentCode)
+		in, e := s.tenantAuth(r)
 		if e != nil {
 			return nil, e
 		}
@@ -190,20 +179,26 @@ func (s *Sim) getAuthInfo(v2 bool) apiFunc {
 	}
 }
 
-// getCorpToken is POST /cgi-bin/service/get_corp_token (protocol §3.9).
-func (s *Sim) getCorpToken(r *http.Request) (any, *apiErr) {
+// tenantAuth checks the suite token and the {auth_corpid, permanent_code} body that
+// get_auth_info and get_corp_token share, and returns the install they name.
+func (s *Sim) tenantAuth(r *http.Request) (store.Install, *apiErr) {
 	t, e := s.suiteAuth(r)
 	if e != nil {
-		return nil, e
+		return store.Install{}, e
 	}
 	var req struct {
 		AuthCorpID    string `json:"auth_corpid"`
 		PermanentCode string `json:"permanent_code"`
 	}
 	if e := decodeBody(r, &req); e != nil {
-		return nil, e
+		return store.Install{}, e
 	}
-	in, e := s.permanentAuth(t.SuiteID, req.AuthCorpID, req.PermanentCode)
+	return s.permanentAuth(t.SuiteID, req.AuthCorpID, req.PermanentCode)
+}
+
+// getCorpToken is POST /cgi-bin/service/get_corp_token (protocol §3.9).
+func (s *Sim) getCorpToken(r *http.Request) (any, *apiErr) {
+	in, e := s.tenantAuth(r)
 	if e != nil {
 		return nil, e
 	}
