@@ -196,6 +196,10 @@ func (k *Keys) Rotate(ctx context.Context) (string, error) {
 func (k *Keys) reload(ctx context.Context) error {
 	k.loadMu.Lock()
 	defer k.loadMu.Unlock()
+	return k.reloadLocked(ctx)
+}
+
+func (k *Keys) reloadLocked(ctx context.Context) error {
 	var rows []keyRow
 	err := k.db.WithContext(ctx).Where("status IN ?", []string{statusCurrent, statusNext, statusPrevious}).
 		Order("created_at DESC, kid").Find(&rows).Error
@@ -237,12 +241,33 @@ func (k *Keys) current(ctx context.Context) (*keySet, error) {
 		return k.snap.Load(), nil
 	}
 	if time.Since(set.loadedAt) > reloadEvery {
-		if err := k.reload(ctx); err != nil {
+		if err := k.reloadStale(ctx); err != nil {
 			k.log.Warn("reload jwt signing keys", "err", err)
 		}
 		return k.snap.Load(), nil
 	}
 	return set, nil
+}
+
+// reloadStale reloads a stale snapshot unless another caller already is: the others go
+// on with the snapshot they have rather than queue, one query each, behind a slow
+// database. After a failure the next try waits missReloadEvery.
+func (k *Keys) reloadStale(ctx context.Context) error {
+	if !k.loadMu.TryLock() {
+		return nil
+	}
+	defer k.loadMu.Unlock()
+	set := k.snap.Load()
+	if time.Since(set.loadedAt) <= reloadEvery {
+		return nil // reloaded while we looked
+	}
+	err := k.reloadLocked(ctx)
+	if err != nil {
+		retry := *set
+		retry.loadedAt = time.Now().Add(missReloadEvery - reloadEvery)
+		k.snap.CompareAndSwap(set, &retry)
+	}
+	return err
 }
 
 // publicKey returns the verification key for kid, reloading once (rate-limited) if kid is

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,5 +158,43 @@ func TestPrivateKeySealed(t *testing.T) {
 	}
 	if r.Kid != thumbprint(ed25519.PublicKey(r.PublicKey)) {
 		t.Error("kid is not the key's RFC 7638 thumbprint")
+	}
+}
+
+// The minute's key reload meets a database that hangs: one request waits for it, the
+// others go on with the keys they have instead of queueing one query each behind it.
+func TestStaleKeysReloadDoesNotQueueRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.issue(t)
+	if _, err := e.Verify(context.Background(), tok.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	tx := e.db.Begin()
+	defer tx.Rollback()
+	if err := tx.Exec(`LOCK TABLE jwt_signing_keys IN ACCESS EXCLUSIVE MODE`).Error; err != nil {
+		t.Fatal(err)
+	}
+	stale := *e.keys.snap.Load()
+	stale.loadedAt = time.Now().Add(-2 * reloadEvery)
+	e.keys.snap.Store(&stale)
+
+	const n = 8
+	var wg sync.WaitGroup
+	var slow atomic.Int32
+	for range n {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			start := time.Now()
+			// The request that runs the reload uses up its deadline and may fail.
+			if _, err := e.Verify(ctx, tok.AccessToken); err != nil || time.Since(start) > time.Second {
+				slow.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if s := slow.Load(); s > 1 {
+		t.Errorf("%d of %d requests waited for (or failed with) the hung key reload, want at most 1", s, n)
 	}
 }

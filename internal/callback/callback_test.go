@@ -399,9 +399,9 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Error("metrics lack wecom_inbox_pending 1")
 	}
 	env.StartWorker(t)
-	platformtest.Eventually(t, "ticket stored", func() bool {
-		_, err := env.Deps.Suites.Ticket(context.Background(), suiteID)
-		return err == nil
+	platformtest.Eventually(t, "ticket event processed", func() bool {
+		pending, _, err := env.Deps.Inbox.Counts(context.Background())
+		return err == nil && pending == 0
 	})
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
 		if status, _ := get(t, env.API.URL+path); status != want {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -230,9 +231,14 @@ func (i *Inbox) Counts(ctx context.Context) (pending, dead int64, err error) {
 	return out.Pending, out.Dead, nil
 }
 
+// truncate cuts s to at most n bytes without splitting a character: PostgreSQL refuses
+// a text value that is not valid UTF-8, and the whole write would fail.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

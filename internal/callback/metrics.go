@@ -30,6 +30,10 @@ var (
 		Name: "wecom_inbox_swept_total",
 		Help: "Pending inbox rows the sweeper enqueued.",
 	})
+	revived = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "wecom_inbox_revived_total",
+		Help: "Pending inbox rows whose archived task the sweeper ran again.",
+	})
 )
 
 // InboxCollector reports the inbox's pending and dead counts at scrape time.

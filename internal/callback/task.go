@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/wecomisv/platform/internal/secrets"
 	"github.com/wecomisv/platform/internal/wecom"
 )
 
@@ -103,6 +104,11 @@ func (p *Processor) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("inbox event %d: %w", payload.ID, asynq.SkipRetry)
 	}
+	if errors.Is(err, secrets.ErrCorrupt) || errors.Is(err, secrets.ErrUnknownKey) {
+		// No retry can open it (a master key dropped from MASTER_KEY_PREVIOUS): the row is
+		// dead for staff to see, not pending for ever.
+		return p.fail(ctx, payload.ID, "", fmt.Errorf("%w: %w", err, asynq.SkipRetry))
+	}
 	if err != nil {
 		return err
 	}
@@ -131,7 +137,16 @@ func (p *Processor) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		outcome = "no_handler"
 	}
 	processed.WithLabelValues(rec.Type, outcome).Inc()
-	return p.inbox.Finish(ctx, rec.ID, handler)
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	return p.inbox.Finish(rctx, rec.ID, handler)
+}
+
+// recordContext is for writing a run's outcome: the run's own context may have ended (its
+// timeout fired, which is often why the handler failed), yet the outcome must be kept, or
+// a row whose last attempt failed would stay pending with no task left to run it.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
 func (p *Processor) fail(ctx context.Context, id int64, handler string, cause error) error {
@@ -143,7 +158,9 @@ func (p *Processor) fail(ctx context.Context, id int64, handler string, cause er
 		outcome = "dead"
 	}
 	processed.WithLabelValues("", outcome).Inc()
-	if err := p.inbox.Fail(ctx, id, handler, cause.Error(), dead); err != nil {
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if err := p.inbox.Fail(rctx, id, handler, cause.Error(), dead); err != nil {
 		return errors.Join(cause, err)
 	}
 	return cause

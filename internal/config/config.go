@@ -284,10 +284,20 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
+// redactURL masks the userinfo password and any password given as a query parameter
+// (pgx reads ?password= and ?sslpassword=).
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparseable)"
+	}
+	if q := u.Query(); len(q) > 0 {
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

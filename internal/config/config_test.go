@@ -97,3 +97,25 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// pgx also takes the password as a query parameter; it must not reach the start-up log.
+func TestLogValueMasksQueryPasswords(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{
+		"WECOM_PROVIDER_CORPID": "p", "MASTER_KEY": testKey,
+		"DATABASE_URL": "postgres://u@h/db?sslmode=require&password=qpass&sslpassword=tlsunlock",
+		"REDIS_URL":    "redis://h:6379/0?password=redispass",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprint(c.LogValue())
+	for _, secret := range []string{"qpass", "tlsunlock", "redispass"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log value contains %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "sslmode=require") {
+		t.Errorf("log value lost the harmless query: %s", out)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
@@ -350,5 +352,79 @@ func TestQueues(t *testing.T) {
 	}
 	if status, _ := c.get("/console/api/queues?queue=tokens&state=bogus"); status != 400 {
 		t.Errorf("bad state: %d, want 400", status)
+	}
+	// An unknown queue is the caller's mistake, not ours: 404, not 500.
+	for _, p := range []string{"/console/api/queues?queue=nope", "/console/api/queues?queue=%20", "/console/queues?queue=nope"} {
+		if status, _ := c.get(p); status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", p, status)
+		}
+	}
+}
+
+// A burst of concurrent wrong passwords gets no more guesses than the lock allows: the
+// check and the count are one step, so requests racing past the check cannot add tries.
+func TestLoginThrottledUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	env := platformtest.Start(t)
+	email, _ := newStaff(t, env, console.RoleViewer)
+	const burst = 20
+	clients := make([]*client, burst)
+	tokens := make([]string, burst)
+	for i := range clients {
+		clients[i] = newClient(t, env.API.URL)
+		_, page := clients[i].get("/console/login")
+		tokens[i] = csrfField.FindStringSubmatch(page)[1]
+	}
+	statuses := make(chan int, burst)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _ := clients[i].form("/console/login", url.Values{"csrf_token": {tokens[i]}, "email": {email},
+				"password": {"wrong password!"}, "next": {"/console/"}})
+			statuses <- status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	guesses := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusUnauthorized:
+			guesses++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("status %d, want 401 or 429", s)
+		}
+	}
+	if guesses > 5 {
+		t.Errorf("%d passwords checked in a burst of %d, want at most 5", guesses, burst)
+	}
+}
+
+// A purge reason in Chinese longer than the stored limit is cut on a character boundary:
+// cutting inside a character would make PostgreSQL refuse the text and fail the action.
+func TestPurgeReasonTruncatedOnRuneBoundary(t *testing.T) {
+	t.Parallel()
+	env := platformtest.Start(t)
+	err := env.Deps.DB.Exec(`INSERT INTO tenants (suite_id, corp_id, status, corp_name, agent_id, installed_at)
+		VALUES (?, 'wwpurgecorp', 'active', '清除测试', 1000002, now())`, platformtest.SuiteID).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := signedIn(t, env, console.RoleOperator)
+	reason := strings.Repeat("数据", 100) // 600 bytes
+	status, body := op.api("POST", "/console/api/tenants/"+platformtest.SuiteID+"/wwpurgecorp/purge", map[string]string{"reason": reason})
+	if status != http.StatusOK {
+		t.Fatalf("purge: %d %s", status, body)
+	}
+	status, body = op.get("/console/api/tenants/" + platformtest.SuiteID + "/wwpurgecorp")
+	var d console.TenantDetail
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &d) != nil || d.PurgeMark == nil {
+		t.Fatalf("detail: %d %s", status, body)
+	}
+	if !utf8.ValidString(d.PurgeMark.Reason) || !strings.HasPrefix(reason, d.PurgeMark.Reason) || len(d.PurgeMark.Reason) > 500 {
+		t.Errorf("stored reason %q", d.PurgeMark.Reason)
 	}
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -66,6 +67,9 @@ func (c *Console) Queues(_ context.Context, queue, state string) (QueueView, err
 	}
 	if queue == "" {
 		return v, nil
+	}
+	if !slices.Contains(names, queue) {
+		return v, fmt.Errorf("queue %q: %w", queue, ErrNotFound)
 	}
 	v.Queue, v.State = queue, state
 	var tasks []*asynq.TaskInfo

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -121,9 +122,14 @@ func validCSRF(want, got string) bool {
 
 var errCSRF = errors.New("missing or wrong CSRF token")
 
+// truncate cuts s to at most n bytes on a character boundary: PostgreSQL refuses text
+// that ends inside a UTF-8 sequence, and staff write reasons in Chinese.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -8,11 +8,12 @@ import (
 // SignIn checks the password of email, throttled per email and IP, and starts a session.
 // It returns the session cookie's value.
 func (c *Console) SignIn(ctx context.Context, email, password, ip, userAgent string) (string, Session, error) {
-	if err := c.throttle.check(ctx, email, ip); err != nil {
+	if err := c.throttle.acquire(ctx, email, ip); err != nil {
 		return "", Session{}, err
 	}
 	st, ok, err := c.staff.Authenticate(ctx, email, password)
 	if err != nil {
+		c.throttle.release(ctx, email, ip)
 		return "", Session{}, err
 	}
 	if !ok {

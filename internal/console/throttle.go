@@ -35,33 +35,47 @@ func (t *throttle) key(email, ip string) string {
 	return "console:loginfail:" + hex.EncodeToString(h[:16])
 }
 
-// check fails with *ErrThrottled while the pair is locked.
-func (t *throttle) check(ctx context.Context, email, ip string) error {
-	k := t.key(email, ip)
-	n, err := t.rdb.Get(ctx, k).Int()
-	if err == redis.Nil {
-		return nil
-	}
+// acquireScript takes one attempt for the pair and answers {attempts, pttl}. At the limit
+// it gives the attempt back and answers the lock's remaining time. Counting and checking
+// in one step means concurrent sign-ins cannot all slip past the check before any of
+// them counts as a failure.
+var acquireScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[1])
+  return {n, redis.call('PTTL', KEYS[1])}
+end
+return {n, 0}`)
+
+// acquire takes an attempt for the pair, or fails with *ErrThrottled while it is locked.
+// The attempt counts as a failure unless reset (success) or release (no verdict) undo it.
+func (t *throttle) acquire(ctx context.Context, email, ip string) error {
+	res, err := acquireScript.Run(ctx, t.rdb, []string{t.key(email, ip)}, loginLock.Milliseconds(), loginMaxFailures).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("login throttle: %w", err)
 	}
-	if n < loginMaxFailures {
+	if res[0] <= loginMaxFailures {
 		return nil
 	}
-	ttl, err := t.rdb.PTTL(ctx, k).Result()
-	if err != nil {
-		return fmt.Errorf("login throttle: %w", err)
-	}
-	return &ErrThrottled{RetryAfter: max(ttl, time.Second)}
+	return &ErrThrottled{RetryAfter: max(time.Duration(res[1])*time.Millisecond, time.Second)}
 }
 
-// fail counts a failure; the window (and, at the limit, the lock) restarts with each one.
+// releaseScript gives an attempt back, never below zero and never recreating an
+// expired key (which would then live without an expiry).
+var releaseScript = redis.NewScript(`
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 0`)
+
+// release gives back an attempt that reached no verdict (the password check failed).
+func (t *throttle) release(ctx context.Context, email, ip string) {
+	releaseScript.Run(ctx, t.rdb, []string{t.key(email, ip)})
+}
+
+// fail keeps the acquired attempt as a failure; the window (and, at the limit, the lock)
+// restarts with each one.
 func (t *throttle) fail(ctx context.Context, email, ip string) error {
-	k := t.key(email, ip)
-	pipe := t.rdb.TxPipeline()
-	pipe.Incr(ctx, k)
-	pipe.PExpire(ctx, k, loginLock)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := t.rdb.PExpire(ctx, t.key(email, ip), loginLock).Err(); err != nil {
 		return fmt.Errorf("login throttle: %w", err)
 	}
 	return nil

@@ -175,15 +175,17 @@ func (u *Users) me(c *gin.Context) {
 	if admin != nil {
 		out.IsAdmin, out.AdminAuthType = true, &admin.AuthType
 	}
-	users, err := u.tenants.Users(ctx, cl.SuiteID, cl.CorpID)
-	if err != nil {
-		u.internal(c, cl, "profile", err)
-		return
-	}
-	if i := slices.IndexFunc(users, func(x tenants.User) bool { return cl.UserID != "" && x.UserID == cl.UserID }); i >= 0 {
-		out.Name, out.Avatar = users[i].Name, users[i].Avatar
-		if out.OpenUserID == "" {
-			out.OpenUserID = users[i].OpenUserID
+	if cl.UserID != "" {
+		usr, err := u.tenants.User(ctx, cl.SuiteID, cl.CorpID, cl.UserID)
+		switch {
+		case err == nil:
+			out.Name, out.Avatar = usr.Name, usr.Avatar
+			if out.OpenUserID == "" {
+				out.OpenUserID = usr.OpenUserID
+			}
+		case !errors.Is(err, tenants.ErrNotFound):
+			u.internal(c, cl, "profile", err)
+			return
 		}
 	}
 	c.Header("Cache-Control", "no-store")

@@ -48,7 +48,7 @@ var (
 type Tenants interface {
 	Get(ctx context.Context, suiteID, corpID string) (tenants.Tenant, error)
 	UpsertUser(ctx context.Context, suiteID, corpID string, u tenants.User) error
-	Users(ctx context.Context, suiteID, corpID string) ([]tenants.User, error)
+	User(ctx context.Context, suiteID, corpID, userID string) (tenants.User, error)
 	Admins(ctx context.Context, suiteID, corpID string) ([]tenants.Admin, error)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,7 +37,7 @@ func NewAPI(d *Deps) (http.Handler, error) {
 	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	r.Use(gin.Recovery(), requestLog(d.Log))
+	r.Use(recoverPanics(d.Log), requestLog(d.Log))
 	health(r, d, prometheus.NewRegistry())
 
 	rc := callback.NewReceiver(d.Suites, d.Inbox, d.Queue, d.Config.ProviderCorpID, system, d.Log)
@@ -76,6 +77,27 @@ func health(r gin.IRouter, d *Deps, reg *prometheus.Registry) {
 		c.String(http.StatusOK, "ready")
 	})
 	r.GET("/metrics", gin.WrapH(metrics))
+}
+
+// recoverPanics answers 500 to a request whose handler panicked and logs the panic with
+// the method and path only. gin.Recovery would print the whole request to stderr: its
+// query (auth codes, OAuth codes) and its cookies (sessions).
+func recoverPanics(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec) // the client went away; net/http handles it quietly
+			}
+			log.ErrorContext(c.Request.Context(), "handler panicked", "method", c.Request.Method,
+				"path", c.Request.URL.Path, "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+			c.AbortWithStatus(http.StatusInternalServerError)
+		}()
+		c.Next()
+	}
 }
 
 // requestLog logs each request's path (never its query: codes and tickets travel there).

@@ -75,12 +75,16 @@ func NewWorker(d *Deps, concurrency int) *Worker {
 		LogLevel:          asynq.WarnLevel,
 		ShutdownTimeout:   20 * time.Second,
 	})
+	inspector := asynq.NewInspectorFromRedisClient(d.Redis)
 	credentials := tokens.NewScheduler(d.Tokens, d.Queue, d.Log.With("component", "tokens"))
+	credentials.Inspector = inspector
 	if every := d.Config.TokenSweepInterval; every > 0 {
 		credentials.Interval, credentials.Lookahead = every, every
 	}
 	admins := oauth.NewAdminSweep(t.Store(), d.Queue, d.Redis, d.Config.AdminRefreshInterval, d.Log.With("component", "oauth"))
-	return &Worker{d: d, srv: srv, mux: mux, Sweeper: callback.NewSweeper(d.Inbox, d.Queue, d.Log), Registry: reg,
+	sweeper := callback.NewSweeper(d.Inbox, d.Queue, d.Log)
+	sweeper.Inspector = inspector
+	return &Worker{d: d, srv: srv, mux: mux, Sweeper: sweeper, Registry: reg,
 		Credentials: credentials, Admins: admins}
 }
 
@@ -135,7 +139,7 @@ func (w *Worker) maintain(ctx context.Context) {
 // Handler serves the worker's /healthz, /readyz and /metrics.
 func (w *Worker) Handler() http.Handler {
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(recoverPanics(w.d.Log))
 	health(r, w.d, prometheus.NewRegistry())
 	return r
 }

@@ -78,15 +78,16 @@ var ErrFutureTicket = errors.New("suite_ticket TimeStamp is in the future")
 const maxClockSkew = 10 * time.Minute
 
 // SaveTicket stores t if it is newer than the stored one (PostgreSQL decides) and caches it
-// in Redis. A Redis failure is counted, not returned: PostgreSQL holds the ticket and the
-// inbox task repeats this call.
+// in Redis. A Redis failure is counted, not returned: PostgreSQL holds the ticket. A ticket
+// PostgreSQL refused is not cached: with the Redis copy gone (Redis restarted), it would
+// otherwise be served in place of the newer one.
 func (s *Service) SaveTicket(ctx context.Context, suiteID string, t Ticket) (bool, error) {
 	if time.Unix(t.Time, 0).After(time.Now().Add(maxClockSkew)) {
 		return false, fmt.Errorf("suite %s: %w", suiteID, ErrFutureTicket)
 	}
 	stored, err := s.store.SaveTicket(ctx, suiteID, t)
-	if err != nil {
-		return false, err
+	if err != nil || !stored {
+		return stored, err
 	}
 	if err := casTicket.Run(ctx, s.rdb, []string{ticketKey(suiteID)}, t.Value, t.Time).Err(); err != nil {
 		cacheErrors.WithLabelValues("save_ticket").Inc()

@@ -129,6 +129,19 @@ func (s *Store) release(ctx context.Context, hash, owner string) error {
 	return nil
 }
 
+// exchangedClaims returns the claims of suiteID exchanged for corpID but not applied
+// (their tenant write failed), oldest first.
+func (s *Store) exchangedClaims(ctx context.Context, suiteID, corpID string) ([]claimRow, error) {
+	var rows []claimRow
+	err := s.db.WithContext(ctx).Raw(`SELECT *, false AS expired FROM auth_code_claims
+		WHERE suite_id = ? AND corp_id = ? AND status = 'exchanged' ORDER BY exchanged_at, code_hash`, suiteID, corpID).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("exchanged auth codes of %s/%s: %w", suiteID, corpID, err)
+	}
+	return rows, nil
+}
+
 func (s *Store) openResult(c claimRow) (exchangeResult, error) {
 	var res exchangeResult
 	plain, err := s.box.Open(c.ResultSealed, claimAD(c.CodeHash))

@@ -192,6 +192,7 @@ func TestE2EWorkerDiesAfterExchange(t *testing.T) {
 	w.pushCreateAuth(res.CorpID, res.AuthCode)
 	w.waitInstalled(res.CorpID)
 	// (b) The step after the exchange fails once in the worker; asynq retries the task.
+	w.WaitIdle(t)
 	if _, err := w.Sim.AddFault(wecomsim.Fault{Path: "/cgi-bin/service/v2/get_auth_info", ErrCode: -1, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -249,5 +250,27 @@ func TestE2EDatabaseDumpHoldsNoSecrets(t *testing.T) {
 	w.Deps.DB.Raw(`SELECT count(*) FROM inbox_events WHERE status = ?`, callback.StatusDead).Scan(&dead)
 	if dead != 0 {
 		t.Errorf("%d dead inbox events", dead)
+	}
+}
+
+// The link install's callback exchanges the code, then fails to read the auth info. WeCom
+// pushes no create_auth for a link install, so the worker must finish it from the stored
+// exchange; otherwise the corp has the app installed and no tenant here.
+func TestE2ELinkInstallFinishedAfterFailedCallback(t *testing.T) {
+	t.Parallel()
+	w := start(t)
+	if _, err := w.Sim.AddFault(wecomsim.Fault{Path: "/cgi-bin/service/v2/get_auth_info", ErrCode: -1, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	res := w.install(wecomsim.InstallRequest{Via: wecomsim.ViaLink, RedirectURI: w.API.URL + "/install/" + suiteID + "/callback"})
+	if s, b := get(t, res.Redirect); s != http.StatusBadGateway || contains(b, "App installed") {
+		t.Fatalf("callback with get_auth_info failing: %d %s", s, b)
+	}
+	got := w.waitInstalled(res.CorpID)
+	if got.Agent.AgentID != res.AgentID {
+		t.Errorf("tenant %+v, want agent %d", got, res.AgentID)
+	}
+	if n := w.exchanges(); n != 1 {
+		t.Errorf("%d exchanges, want 1", n)
 	}
 }

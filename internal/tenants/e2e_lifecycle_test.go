@@ -88,6 +88,12 @@ func TestE2ETenantLifecycle(t *testing.T) {
 	if gone.CancelledAt == nil || gone.AuthUser.UserID != "" {
 		t.Errorf("cancelled tenant %+v", gone)
 	}
+	// The purge follows the status commit in the same handler: wait for the handler to end.
+	platformtest.Eventually(t, "cancel_auth handled", func() bool {
+		var n int64
+		w.Deps.DB.Raw(`SELECT count(*) FROM inbox_events WHERE event_type = 'cancel_auth' AND corp_id = ? AND status = 'done'`, res.CorpID).Scan(&n)
+		return n > 0
+	})
 	keys, _ := w.Deps.Redis.Keys(ctx, "wecom:cred:*"+res.CorpID+"*").Result()
 	if len(keys) != 0 {
 		t.Errorf("credentials of the cancelled tenant still cached: %v", keys)

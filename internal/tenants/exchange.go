@@ -80,10 +80,14 @@ func (s *Service) exchangeClaimed(ctx context.Context, hash, owner, suiteID, cod
 		res, err = s.callExchange(callCtx, tok, code)
 		return err
 	})
+	// Recording the outcome gets its own deadline: the call may have used up callCtx's,
+	// and a successful answer is the only copy of the permanent code.
+	recordCtx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), s.opt.ClaimLease)
+	defer cancelRecord()
 	if err != nil {
 		we, answered := wecom.AsError(err)
 		if answered && refused(we) {
-			if rerr := s.store.recordFailure(callCtx, hash, owner, we.Code, we.Msg); rerr != nil {
+			if rerr := s.store.recordFailure(recordCtx, hash, owner, we.Code, we.Msg); rerr != nil {
 				return res, claimRow{}, errors.Join(err, rerr)
 			}
 			return res, claimRow{}, refusal(we.Code, we.Msg)
@@ -96,14 +100,14 @@ func (s *Service) exchangeClaimed(ctx context.Context, hash, owner, suiteID, cod
 		}
 		// WeCom answered with an errcode, or was never called (no suite token): the code
 		// is unused, so the next attempt may claim it at once.
-		if rerr := s.store.release(callCtx, hash, owner); rerr != nil {
+		if rerr := s.store.release(recordCtx, hash, owner); rerr != nil {
 			return res, claimRow{}, errors.Join(err, rerr)
 		}
 		return res, claimRow{}, fmt.Errorf("exchange auth code: %w", err)
 	}
 	for attempt := 0; ; attempt++ {
-		err = s.store.recordExchange(callCtx, hash, res)
-		if err == nil || attempt == 4 || callCtx.Err() != nil {
+		err = s.store.recordExchange(recordCtx, hash, res)
+		if err == nil || attempt == 4 || recordCtx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
@@ -113,7 +117,7 @@ func (s *Service) exchangeClaimed(ctx context.Context, hash, owner, suiteID, cod
 		// completed, and only a new install helps. The inbox row keeps this error.
 		return res, claimRow{}, fmt.Errorf("auth code of %s exchanged but the result could not be stored: %w", res.CorpID, err)
 	}
-	c, err := s.store.getClaim(callCtx, hash)
+	c, err := s.store.getClaim(recordCtx, hash)
 	return res, c, err
 }
 

@@ -240,3 +240,53 @@ func TestUnansweredExchangeHoldsClaimUntilLease(t *testing.T) {
 		t.Errorf("v2/get_permanent_code called %d times, want 2", c)
 	}
 }
+
+// WeCom answers late in the call's window and the database is slow to take the result
+// (here: its row is locked past the call's deadline). The answer is the only copy of the
+// permanent code, so it must still be stored and the install completed.
+func TestLateExchangeAnswerIsStillRecorded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(o *Options) { o.ClaimLease = 3 * time.Second }) // the call gets 2 s
+	ctx := context.Background()
+	res := f.linkInstall("")
+	if _, err := f.sim.AddFault(wecomsim.Fault{Path: pathV2Code, LatencyMS: 1000, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Install(ctx, testSuiteID, res.AuthCode, Source{Name: "test"})
+		done <- err
+	}()
+	hash := codeHash(testSuiteID, res.AuthCode)
+	for {
+		c, err := f.store.getClaim(ctx, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.CodeHash != "" {
+			break
+		}
+		if time.Since(start) > 900*time.Millisecond {
+			t.Fatal("no claim while the exchange call is in flight")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tx := f.db.Begin()
+	if err := tx.Exec(`SELECT 1 FROM auth_code_claims WHERE code_hash = ? FOR UPDATE`, hash).Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(start.Add(2500 * time.Millisecond)))
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	if s := f.claimStatus(res.AuthCode); s != claimApplied {
+		t.Errorf("claim %q, want applied", s)
+	}
+	if c := f.calls(pathV2Code); c != 1 {
+		t.Errorf("v2/get_permanent_code called %d times, want 1", c)
+	}
+}

@@ -75,6 +75,9 @@ func (h handlers) callback(c *gin.Context) {
 		return
 	default:
 		h.log.ErrorContext(ctx, "install callback failed", "suite_id", suiteID, "err", err)
+		if corpID, qerr := h.s.finishLater(ctx, suiteID, code); qerr != nil {
+			h.log.ErrorContext(ctx, "exchanged install not handed to the worker", "suite_id", suiteID, "corp_id", corpID, "err", qerr)
+		}
 		renderPage(c, http.StatusBadGateway, page{Title: "Install not completed",
 			Message: "WeCom could not be reached to complete the install. Please try again in a few minutes."})
 		return

@@ -155,6 +155,26 @@ func (s *Store) Users(ctx context.Context, suiteID, corpID string) ([]User, erro
 	return out, nil
 }
 
+// User returns one member of the tenant corp who signed in, or ErrNotFound. It reads one
+// row: a corp may have many thousands of members.
+func (s *Store) User(ctx context.Context, suiteID, corpID, userID string) (User, error) {
+	var rows []struct {
+		UserID, OpenUserID, Name, Avatar string
+		LastLoginAt                      *time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT u.user_id, u.open_user_id, u.name, u.avatar, u.last_login_at
+		FROM tenant_users u JOIN tenants t ON t.id = u.tenant_id
+		WHERE t.suite_id = ? AND t.corp_id = ? AND u.user_id = ?`, suiteID, corpID, userID).Scan(&rows).Error
+	if err != nil {
+		return User{}, fmt.Errorf("user of %s/%s: %w", suiteID, corpID, err)
+	}
+	if len(rows) == 0 {
+		return User{}, ErrNotFound
+	}
+	r := rows[0]
+	return User{UserID: r.UserID, OpenUserID: r.OpenUserID, Name: r.Name, Avatar: r.Avatar, LastLoginAt: r.LastLoginAt}, nil
+}
+
 // recordEvent records an inbox event against the corp's tenant of suiteID, or against
 // every tenant of the corp when suiteID is empty (provider-level system events), and
 // returns those tenants. Recording the same inbox event twice changes nothing.

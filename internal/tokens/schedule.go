@@ -35,6 +35,10 @@ type Scheduler struct {
 	Reclaim time.Duration
 	// Batch is how many rows one claim takes; a sweep claims batches until it is done.
 	Batch int
+	// Inspector, when set, lets the sweep replace a refresh task that asynq archived (the
+	// worker running it died: with MaxRetry(0) the lease expiry archives it). Its TaskID
+	// would otherwise turn every later enqueue of the credential into a no-op.
+	Inspector *asynq.Inspector
 }
 
 // NewScheduler returns a Scheduler with production defaults. It needs s's Store.
@@ -85,6 +89,9 @@ func (sc *Scheduler) Sweep(ctx context.Context) (int, error) {
 				opts = append(opts, asynq.ProcessIn(wait))
 			}
 			_, err := sc.queue.EnqueueContext(ctx, task, opts...)
+			if errors.Is(err, asynq.ErrTaskIDConflict) && sc.dropArchived(d.Key) {
+				_, err = sc.queue.EnqueueContext(ctx, task, opts...)
+			}
 			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 				return n, fmt.Errorf("enqueue refresh of %s: %w", d.Key, err)
 			}
@@ -95,4 +102,18 @@ func (sc *Scheduler) Sweep(ctx context.Context) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// dropArchived deletes k's refresh task if asynq archived it, and reports whether it did.
+// A task waiting or running is left alone: it is on its way.
+func (sc *Scheduler) dropArchived(k Key) bool {
+	if sc.Inspector == nil {
+		return false
+	}
+	id := refreshTaskID(k)
+	info, err := sc.Inspector.GetTaskInfo(Queue, id)
+	if err != nil || info.State != asynq.TaskStateArchived {
+		return false
+	}
+	return sc.Inspector.DeleteTask(Queue, id) == nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -381,3 +382,55 @@ func (f failingCodes) PermanentCode(context.Context, string, string) (string, er
 }
 
 func testLog(*testing.T) *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// A refresh task that asynq archived (the worker running it died; MaxRetry(0) archives on
+// lease expiry) must not keep its credential from ever being scheduled again.
+func TestArchivedRefreshTaskDoesNotBlockSchedule(t *testing.T) {
+	t.Parallel()
+	w := newWorldWith(t, worldOptions{fakeClock: true})
+	n := w.node(t, w.redisURL, w.registry())
+	if _, err := n.svc.CorpToken(context.Background(), platformtest.SuiteID, w.corpID); err != nil {
+		t.Fatal(err)
+	}
+	opt, _ := redis.ParseURL(w.redisURL)
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: opt.Addr, DB: opt.DB})
+	defer insp.Close()
+	task, opts := tokens.NewRefreshTask(tokens.CorpKey(platformtest.SuiteID, w.corpID))
+	info, err := asynq.NewClientFromRedisClient(redisClient(t, w.redisURL)).Enqueue(task, append(opts, asynq.ProcessIn(time.Hour))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := insp.ArchiveTask(tokens.Queue, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	n.sched.Inspector = insp
+	w.advance(t, 7200*time.Second+10*time.Second)
+	sweep(t, w.redisURL, n)
+	if got := w.callsFor(corpTokenPath, w.corpID); got != 2 {
+		t.Fatalf("%d get_corp_token calls, want 2: the archived task swallowed the scheduled refresh", got)
+	}
+}
+
+// A long WeCom errmsg in Chinese is cut to fit last_error without splitting a character;
+// otherwise PostgreSQL refuses the write and the failure is neither counted nor scheduled.
+func TestLongMultibyteErrorIsRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorldWith(t, worldOptions{fakeClock: true})
+	n := w.node(t, w.redisURL, w.registry())
+	ctx := context.Background()
+	w.sim.AddFault(wecomsim.Fault{Path: corpTokenPath, ErrCode: wecom.CodeRateLimited, ErrMsg: "MARK", Count: 3})
+	n.svc.CorpToken(ctx, platformtest.SuiteID, w.corpID)
+	st, _ := statusOf(t, n.svc, w.corpID, tokens.Corp)
+	prefix := strings.Index(st.LastError, "MARK")
+	if prefix < 0 || prefix >= 498 {
+		t.Fatalf("last_error %q", st.LastError)
+	}
+	// The 500th byte falls inside the first Chinese character.
+	msg := strings.Repeat("x", 498-prefix) + strings.Repeat("企业微信", 20)
+	w.sim.AddFault(wecomsim.Fault{Path: corpTokenPath, ErrCode: wecom.CodeRateLimited, ErrMsg: msg, Count: 3})
+	n.svc.CorpToken(ctx, platformtest.SuiteID, w.corpID)
+	st, _ = statusOf(t, n.svc, w.corpID, tokens.Corp)
+	if st.FailuresTotal != 2 || !strings.Contains(st.LastError, "xxx") {
+		t.Fatalf("after a failure with a long Chinese errmsg: %+v", st)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -237,9 +238,14 @@ func (s *Store) healthAcrossTenants(ctx context.Context) (health, error) {
 	return h, nil
 }
 
+// truncate cuts s to at most n bytes without splitting a character: PostgreSQL refuses
+// a text value that is not valid UTF-8, and the whole write would fail.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

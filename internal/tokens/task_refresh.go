@@ -26,7 +26,7 @@ type refreshPayload struct {
 func NewRefreshTask(k Key) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(refreshPayload{Kind: k.Kind, SuiteID: k.SuiteID, CorpID: k.CorpID})
 	return asynq.NewTask(TypeRefresh, payload), []asynq.Option{
-		asynq.TaskID("refresh:" + k.String()),
+		asynq.TaskID(refreshTaskID(k)),
 		asynq.Queue(Queue),
 		// A failed refresh is retried by the schedule in the credentials table (with its
 		// own backoff), not by asynq: two retry loops would multiply the calls.
@@ -34,6 +34,8 @@ func NewRefreshTask(k Key) (*asynq.Task, []asynq.Option) {
 		asynq.Timeout(2 * time.Minute),
 	}
 }
+
+func refreshTaskID(k Key) string { return "refresh:" + k.String() }
 
 // ProcessRefresh handles TypeRefresh: it refreshes the credential through the same
 // single-flight path as every request. A failed fetch is already recorded and

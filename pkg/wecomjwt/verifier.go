@@ -51,6 +51,7 @@ type Verifier struct {
 	keys      map[string]publicKey
 	fetchedAt time.Time // last successful fetch
 	triedAt   time.Time // last attempt, successful or not
+	tryErr    error     // the last attempt's error
 	fetchMu   sync.Mutex
 }
 
@@ -137,11 +138,17 @@ func (v *Verifier) key(ctx context.Context, kid string) (publicKey, error) {
 // refresh fetches the key set once, however many requests ask at the same time. An unknown
 // kid triggers at most one fetch per MinRefreshInterval.
 func (v *Verifier) refresh(ctx context.Context, unknownKid bool) error {
+	asked := time.Now()
 	v.fetchMu.Lock()
 	defer v.fetchMu.Unlock()
 	v.mu.RLock()
-	fetchedAt, triedAt, have := v.fetchedAt, v.triedAt, v.keys != nil
+	fetchedAt, triedAt, tryErr, have := v.fetchedAt, v.triedAt, v.tryErr, v.keys != nil
 	v.mu.RUnlock()
+	// Another caller fetched while we waited for the lock: share its outcome rather than
+	// queue one more fetch per waiting request (with no key set yet, nothing else limits them).
+	if triedAt.After(asked) {
+		return tryErr
+	}
 	// Skip when an attempt was made lately (rate limit; a failed attempt counts too), or,
 	// for a stale set, when another caller refreshed it while we waited for the lock.
 	if have && (time.Since(triedAt) < v.opts.MinRefreshInterval || !unknownKid && time.Since(fetchedAt) < v.opts.MaxAge) {
@@ -150,7 +157,7 @@ func (v *Verifier) refresh(ctx context.Context, unknownKid bool) error {
 	keys, err := v.fetch(ctx)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.triedAt = time.Now()
+	v.triedAt, v.tryErr = time.Now(), err
 	if err != nil {
 		return err
 	}

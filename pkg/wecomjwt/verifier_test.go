@@ -144,3 +144,37 @@ func TestNewNeedsOptions(t *testing.T) {
 		t.Error("New without issuer and audience succeeded")
 	}
 }
+
+// While the key set has never been fetched, requests arriving during a fetch share its
+// outcome: a slow or failing platform must not get one more fetch per waiting request,
+// each queued behind the last.
+func TestConcurrentFirstFetchesAreShared(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		time.Sleep(300 * time.Millisecond)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	v, _ := New(Options{JWKSURL: srv.URL, Issuer: "https://isv.example.com", Audience: "svc"})
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	tok := sign(t, jwt.SigningMethodEdDSA, "k1", priv, claims())
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := v.Verify(context.Background(), tok); err == nil {
+				t.Error("verified without a key set")
+			}
+		})
+	}
+	wg.Wait()
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("%d fetches for 8 concurrent requests, want 1", n)
+	}
+	// Once that attempt is over, the next request tries again.
+	v.Verify(context.Background(), tok)
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches after a later request, want 2", n)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/wecomisv/platform/internal/config"
 	"github.com/wecomisv/platform/internal/platform"
 	"github.com/wecomisv/platform/internal/testutil"
@@ -170,4 +172,28 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// WaitIdle waits until no inbox event is pending and no asynq task is queued, running or
+// waiting to retry, so that a fault injected next is met by the work the test starts,
+// not by a straggler of earlier steps.
+func (e *Env) WaitIdle(t testing.TB) {
+	t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(e.Deps.Redis)
+	Eventually(t, "platform idle", func() bool {
+		if pending, _, err := e.Deps.Inbox.Counts(context.Background()); err != nil || pending > 0 {
+			return false
+		}
+		queues, err := insp.Queues()
+		if err != nil {
+			return false
+		}
+		for _, q := range queues {
+			info, err := insp.GetQueueInfo(q)
+			if err != nil || info.Pending+info.Active+info.Retry+info.Scheduled > 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
