@@ -63,6 +63,9 @@ CREATE INDEX tenants_installed ON tenants (installed_at DESC);
 CREATE INDEX tenants_cancelled ON tenants (cancelled_at DESC) WHERE cancelled_at IS NOT NULL;
 -- The event list: keyset pages by id within a status.
 CREATE INDEX inbox_events_status_id ON inbox_events (status, id);
+-- The event list filters by corp or by type without a suite and pages newest id first.
+CREATE INDEX inbox_events_corp_id ON inbox_events (corp_id, id);
+CREATE INDEX inbox_events_type_id ON inbox_events (event_type, id);
 
 -- pg_trgm is a trusted extension (PostgreSQL 13+), so a database owner may create it; a
 -- server without it, or a role without the right, still gets the prefix index above.
@@ -85,6 +88,8 @@ $$;
 
 -- +goose Down
 DROP INDEX IF EXISTS tenants_name_trgm;
+DROP INDEX inbox_events_type_id;
+DROP INDEX inbox_events_corp_id;
 DROP INDEX inbox_events_status_id;
 DROP INDEX tenants_cancelled;
 DROP INDEX tenants_installed;

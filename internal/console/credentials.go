@@ -47,13 +47,13 @@ func (t *TokenCredentials) ForceRefresh(ctx context.Context, suiteID, corpID str
 
 // RefreshFailures counts the credentials, across tenants, whose last refresh failed.
 func (t *TokenCredentials) RefreshFailures(ctx context.Context) (map[string]int64, error) {
-	list, err := t.tokens.List(ctx, tokens.ListOptions{FailingOnly: true, Limit: 100000})
+	byKind, err := t.tokens.FailingByKind(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("failing credentials: %w", err)
 	}
-	out := map[string]int64{}
-	for _, s := range list {
-		out[string(s.Kind)]++
+	out := make(map[string]int64, len(byKind))
+	for k, n := range byKind {
+		out[string(k)] = n
 	}
 	return out, nil
 }

@@ -109,6 +109,15 @@ func (s *Service) List(ctx context.Context, o ListOptions) ([]Status, error) {
 	return s.cfg.Store.ListAcrossTenants(ctx, o)
 }
 
+// FailingByKind counts, across tenants and per kind, the credentials whose last refresh
+// failed (for the console's dashboard; a count, so it stays cheap at any scale).
+func (s *Service) FailingByKind(ctx context.Context) (map[Kind]int64, error) {
+	if s.cfg.Store == nil {
+		return nil, errors.New("no credentials store configured")
+	}
+	return s.cfg.Store.FailingByKindAcrossTenants(ctx)
+}
+
 // sleepUntil waits until the service clock reaches t, polling it so that an injected
 // clock moving faster than real time is followed; it gives up after limit of real time.
 func (s *Service) sleepUntil(ctx context.Context, t time.Time, limit time.Duration) error {

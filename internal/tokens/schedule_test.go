@@ -267,6 +267,9 @@ func TestRefreshFailuresAreCounted(t *testing.T) {
 		(st.NextRefreshAt.Sub(w.sim.Now())-10*time.Second).Abs() > time.Millisecond || st.LastError == "" {
 		t.Fatalf("after a failed fetch: %+v", st)
 	}
+	if byKind, err := n.svc.FailingByKind(ctx); err != nil || byKind[tokens.Corp] != 1 || len(byKind) != 1 {
+		t.Fatalf("failing by kind: %v %v, want one corp credential", byKind, err)
+	}
 	w.advance(t, 11*time.Second)
 	if sweep(t, w.redisURL, n) != 1 {
 		t.Fatal("the failed credential was not retried by the sweep")
@@ -274,6 +277,9 @@ func TestRefreshFailuresAreCounted(t *testing.T) {
 	st, _ = statusOf(t, n.svc, w.corpID, tokens.Corp)
 	if st.LastResult != "ok" || st.ConsecutiveFailures != 0 || st.FailuresTotal != 1 || st.LastError != "" {
 		t.Fatalf("after the retry succeeded: %+v", st)
+	}
+	if byKind, err := n.svc.FailingByKind(ctx); err != nil || len(byKind) != 0 {
+		t.Fatalf("failing by kind after recovery: %v %v", byKind, err)
 	}
 }
 

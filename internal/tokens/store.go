@@ -200,6 +200,24 @@ func (s *Store) ListAcrossTenants(ctx context.Context, o ListOptions) ([]Status,
 	return toStatuses(rows), nil
 }
 
+// FailingByKindAcrossTenants counts, per kind, the credentials whose last refresh failed.
+func (s *Store) FailingByKindAcrossTenants(ctx context.Context) (map[Kind]int64, error) {
+	var rows []struct {
+		Kind string
+		N    int64
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT kind, count(*) AS n FROM credentials WHERE consecutive_failures > 0
+		GROUP BY kind`).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count failing credentials: %w", err)
+	}
+	out := make(map[Kind]int64, len(rows))
+	for _, r := range rows {
+		out[Kind(r.Kind)] = r.N
+	}
+	return out, nil
+}
+
 func toStatuses(rows []credentialRow) []Status {
 	out := make([]Status, len(rows))
 	for i, r := range rows {

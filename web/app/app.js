@@ -8,7 +8,7 @@
 
   function showError(msg) { $("error").textContent = msg; $("error").hidden = false; }
 
-  async function api(method, path, body) {
+  async function call(method, path, body) {
     const res = await fetch(path, {
       method, credentials: "same-origin",
       headers: body ? { "Content-Type": "application/json" } : {},
@@ -17,6 +17,15 @@
     let data = null;
     try { data = await res.json(); } catch (_) { /* empty body */ }
     return { status: res.status, data };
+  }
+
+  // The access token lives ten minutes; on a 401 the refresh cookie (path
+  // /api/v1/session) buys a new pair once, and the request is tried again.
+  async function api(method, path, body) {
+    const r = await call(method, path, body);
+    if (r.status !== 401) return r;
+    const refreshed = await call("POST", "/api/v1/session/refresh");
+    return refreshed.status === 200 ? call(method, path, body) : r;
   }
 
   // One signature request per URL, shared by both ww.register callbacks.
