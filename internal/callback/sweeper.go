@@ -2,12 +2,12 @@ package callback
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/wecomisv/platform/internal/queue"
 )
 
 // Sweeper enqueues inbox rows that are still pending after a while: their enqueue failed
@@ -22,9 +22,9 @@ type Sweeper struct {
 	Resweep  time.Duration // how long before a swept row may be swept again
 	Batch    int
 
-	// Inspector, when set, lets the sweep revive a row's task that asynq archived while
+	// Inspector, when set, lets the sweep replace a row's task that asynq archived while
 	// the row stayed pending (the worker died on the last attempt, or could not record
-	// the outcome): its TaskID would otherwise turn every later enqueue into a no-op.
+	// the outcome); see queue.Enqueue.
 	Inspector *asynq.Inspector
 }
 
@@ -66,38 +66,15 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	for _, r := range due {
 		task, opts := NewTask(r.ID, r.Key, r.Type)
-		_, err := s.queue.EnqueueContext(ctx, task, opts...)
-		if errors.Is(err, asynq.ErrTaskIDConflict) {
-			err = s.revive(TaskID(r.ID, r.Key))
-		}
+		replaced, err := queue.Enqueue(ctx, s.queue, s.Inspector, task, opts...)
 		if err != nil {
 			return n, err
+		}
+		if replaced {
+			revived.Inc()
 		}
 		n++
 		swept.Inc()
 	}
 	return n, nil
-}
-
-// revive runs the task of a pending row now if asynq archived it. A task waiting, retrying
-// or running is left alone: it is on its way.
-func (s *Sweeper) revive(taskID string) error {
-	if s.Inspector == nil {
-		return nil
-	}
-	info, err := s.Inspector.GetTaskInfo(Queue, taskID)
-	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
-		return nil // gone meanwhile: the next sweep enqueues the row again
-	}
-	if err != nil {
-		return fmt.Errorf("inspect task %s: %w", taskID, err)
-	}
-	if info.State != asynq.TaskStateArchived {
-		return nil
-	}
-	if err := s.Inspector.RunTask(Queue, taskID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
-		return fmt.Errorf("run archived task %s: %w", taskID, err)
-	}
-	revived.Inc()
-	return nil
 }

@@ -34,19 +34,7 @@ func start(t *testing.T) *world {
 // tenant is active with its admin list (zhangsan is the admin; lisi and wangwu are not).
 func (w *world) install() tenants.Tenant { return w.InstallTenant(w.t) }
 
-func (w *world) push(corpID string, req wecomsim.EventRequest) {
-	w.t.Helper()
-	req.SuiteID = suiteID
-	res, err := w.Sim.PushEvent(context.Background(), corpID, req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	for _, p := range res.Results {
-		if !p.Delivery.OK {
-			w.t.Fatalf("%s not accepted: %+v", req.Type, p.Delivery)
-		}
-	}
-}
+func (w *world) push(corpID string, req wecomsim.EventRequest) { w.Push(w.t, corpID, req) }
 
 func (w *world) setAdmins(corpID string, admins ...store.Admin) {
 	w.t.Helper()

@@ -66,18 +66,7 @@ func (w *world) install(req wecomsim.InstallRequest) wecomsim.InstallResult {
 }
 
 func (w *world) push(corpID string, req wecomsim.EventRequest) wecomsim.EventResult {
-	w.t.Helper()
-	req.SuiteID = suiteID
-	res, err := w.Sim.PushEvent(context.Background(), corpID, req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	for _, p := range res.Results {
-		if !p.Delivery.OK {
-			w.t.Fatalf("%s not accepted: %+v", req.Type, p.Delivery)
-		}
-	}
-	return res
+	return w.Push(w.t, corpID, req)
 }
 
 // pushCreateAuth delivers an auth code the simulator issued for a link install as a

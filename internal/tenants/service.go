@@ -54,6 +54,7 @@ type Service struct {
 	suites Suites
 	rdb    redis.UniversalClient
 	queue  *asynq.Client
+	tasks  *asynq.Inspector
 	hooks  *Hooks
 	opt    Options
 	log    *slog.Logger
@@ -72,7 +73,7 @@ func NewService(store *Store, tokens Tokens, wc *wecom.Client, suites Suites, rd
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, tokens: tokens, wc: wc, suites: suites, rdb: rdb, queue: queue,
-		hooks: NewHooks(), opt: opt, log: opt.Log}
+		tasks: asynq.NewInspectorFromRedisClient(rdb), hooks: NewHooks(), opt: opt, log: opt.Log}
 }
 
 // Store exposes the underlying store.

@@ -3,11 +3,12 @@ package tenants
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/wecomisv/platform/internal/queue"
 )
 
 // TaskRefresh re-reads a tenant's auth info and admin list, first writing the tenant of
@@ -21,15 +22,11 @@ type refreshPayload struct {
 	CorpID  string `json:"corp_id"`
 }
 
-// NewRefreshTask returns the task with its default options; one per tenant per ten-minute
-// window may wait.
+// NewRefreshTask returns the task with its default options; one per tenant may wait.
 func NewRefreshTask(suiteID, corpID string) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(refreshPayload{SuiteID: suiteID, CorpID: corpID})
 	return asynq.NewTask(TaskRefresh, payload), []asynq.Option{
-		// One refresh per tenant per ten minutes. The window is part of the id so that a
-		// task asynq archived (its retries ran out) cannot block the tenant's refreshes for
-		// the 90 days asynq keeps it: the next window's id is free again.
-		asynq.TaskID(fmt.Sprintf("tenants-refresh:%s:%s:%d", suiteID, corpID, time.Now().Unix()/600)),
+		asynq.TaskID("tenants-refresh:" + suiteID + ":" + corpID),
 		asynq.MaxRetry(10),
 		asynq.Timeout(time.Minute),
 	}
@@ -37,8 +34,8 @@ func NewRefreshTask(suiteID, corpID string) (*asynq.Task, []asynq.Option) {
 
 func (s *Service) enqueueRefresh(ctx context.Context, suiteID, corpID string) error {
 	task, opts := NewRefreshTask(suiteID, corpID)
-	_, err := s.queue.EnqueueContext(ctx, task, opts...)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	// An archived refresh of this tenant is replaced, not allowed to block it for 90 days.
+	if _, err := queue.Enqueue(ctx, s.queue, s.tasks, task, opts...); err != nil {
 		return fmt.Errorf("enqueue refresh of %s/%s: %w", suiteID, corpID, err)
 	}
 	return nil

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/wecomisv/platform/internal/queue"
 )
 
 var scheduled = promauto.NewCounter(prometheus.CounterOpts{
@@ -88,11 +90,7 @@ func (sc *Scheduler) Sweep(ctx context.Context) (int, error) {
 			if wait := d.At.Sub(now); wait > 0 {
 				opts = append(opts, asynq.ProcessIn(wait))
 			}
-			_, err := sc.queue.EnqueueContext(ctx, task, opts...)
-			if errors.Is(err, asynq.ErrTaskIDConflict) && sc.dropArchived(d.Key) {
-				_, err = sc.queue.EnqueueContext(ctx, task, opts...)
-			}
-			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			if _, err := queue.Enqueue(ctx, sc.queue, sc.Inspector, task, opts...); err != nil {
 				return n, fmt.Errorf("enqueue refresh of %s: %w", d.Key, err)
 			}
 			n++
@@ -102,18 +100,4 @@ func (sc *Scheduler) Sweep(ctx context.Context) (int, error) {
 			return n, nil
 		}
 	}
-}
-
-// dropArchived deletes k's refresh task if asynq archived it, and reports whether it did.
-// A task waiting or running is left alone: it is on its way.
-func (sc *Scheduler) dropArchived(k Key) bool {
-	if sc.Inspector == nil {
-		return false
-	}
-	id := refreshTaskID(k)
-	info, err := sc.Inspector.GetTaskInfo(Queue, id)
-	if err != nil || info.State != asynq.TaskStateArchived {
-		return false
-	}
-	return sc.Inspector.DeleteTask(Queue, id) == nil
 }

@@ -94,3 +94,20 @@ func (e *E2E) InstallTenant(t testing.TB) tenants.Tenant {
 	})
 	return tn
 }
+
+// Push has the simulator change corpID and push the event to the test suite, failing the
+// test unless the platform acknowledged every delivery.
+func (e *E2E) Push(t testing.TB, corpID string, req wecomsim.EventRequest) wecomsim.EventResult {
+	t.Helper()
+	req.SuiteID = SuiteID
+	res, err := e.Sim.PushEvent(context.Background(), corpID, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Results {
+		if !p.Delivery.OK {
+			t.Fatalf("%s not accepted: %+v", req.Type, p.Delivery)
+		}
+	}
+	return res
+}
