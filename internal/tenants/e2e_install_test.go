@@ -201,9 +201,17 @@ func TestE2EWorkerDiesAfterExchange(t *testing.T) {
 	if n := w.exchanges(); n != 2 {
 		t.Errorf("%d exchanges for 2 installs", n)
 	}
-	var attempts int
-	w.Deps.DB.Raw(`SELECT attempts FROM inbox_events WHERE event_type = 'create_auth' AND corp_id = '' ORDER BY id DESC LIMIT 1`).Scan(&attempts)
-	if attempts < 2 {
+	// The tenant is visible before the retried task records its outcome: wait for the
+	// row to be finished before reading its attempts.
+	var row struct {
+		Status   string
+		Attempts int
+	}
+	platformtest.Eventually(t, "second create_auth finished", func() bool {
+		w.Deps.DB.Raw(`SELECT status, attempts FROM inbox_events WHERE event_type = 'create_auth' AND corp_id = '' ORDER BY id DESC LIMIT 1`).Scan(&row)
+		return row.Status == "done"
+	})
+	if attempts := row.Attempts; attempts < 2 {
 		t.Errorf("create_auth task ran %d times, want a retry", attempts)
 	}
 }
