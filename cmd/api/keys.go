@@ -5,19 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/wecomisv/platform/internal/apikeys"
+	"github.com/wecomisv/platform/internal/auth"
 	"github.com/wecomisv/platform/internal/config"
 	"github.com/wecomisv/platform/internal/database"
+	"github.com/wecomisv/platform/internal/secrets"
 )
 
-const keysUsage = "usage: api keys create NAME | api keys list | api keys revoke ID"
+const keysUsage = "usage: api keys create NAME | api keys list | api keys revoke ID | api keys rotate-signing"
 
 // keys manages the API keys of the provider's own services: create (prints the key
-// once), list, revoke.
+// once), list, revoke; and rotate-signing rotates the platform's JWT signing key now.
 func keys(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(keysUsage)
@@ -31,6 +36,8 @@ func keys(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 	}
 	store := apikeys.NewStore(db)
 	switch {
+	case args[0] == "rotate-signing" && len(args) == 1:
+		return rotateSigning(ctx, cfg, db, out)
 	case args[0] == "create" && len(args) == 2:
 		k, secret, err := store.Create(ctx, args[1])
 		if err != nil {
@@ -70,4 +77,24 @@ func orDash(t *time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// rotateSigning makes the next JWT signing key current at once (as JWT_KEY_ROTATION does on
+// its schedule). Tokens of the old key keep verifying until they expire; replicas sign
+// with the new key within a minute.
+func rotateSigning(ctx context.Context, cfg config.Config, db *gorm.DB, out io.Writer) error {
+	box, err := secrets.New(cfg.MasterKey, cfg.MasterKeyPrevious...)
+	if err != nil {
+		return fmt.Errorf("MASTER_KEY: %w", err)
+	}
+	keys := auth.SigningKeys(db, box, auth.ConfigFrom(cfg), slog.New(slog.DiscardHandler))
+	if err := keys.Ensure(ctx); err != nil {
+		return err
+	}
+	kid, err := keys.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "rotated the JWT signing key; new tokens carry kid %s\n", kid)
+	return nil
 }

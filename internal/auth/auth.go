@@ -70,6 +70,9 @@ type Config struct {
 	Audience   string
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
+	// ReuseGrace lets a used refresh token be used again this long after its first use
+	// (two tabs refreshing at once) without revoking the session; 0 disables it.
+	ReuseGrace time.Duration
 	// SecureCookies marks the cookies Secure; true when PUBLIC_BASE_URL is https.
 	SecureCookies bool
 }
@@ -77,7 +80,7 @@ type Config struct {
 // ConfigFrom derives auth's Config from the platform's.
 func ConfigFrom(c config.Config) Config {
 	return Config{Issuer: c.JWTIssuer, Audience: c.JWTAudience, AccessTTL: c.JWTAccessTTL,
-		RefreshTTL: c.JWTRefreshTTL, SecureCookies: strings.HasPrefix(strings.ToLower(c.PublicBaseURL), "https://")}
+		RefreshTTL: c.JWTRefreshTTL, ReuseGrace: c.JWTRefreshReuseGrace, SecureCookies: strings.HasPrefix(strings.ToLower(c.PublicBaseURL), "https://")}
 }
 
 // leeway tolerates clock skew between replicas (and with the services verifying tokens).
@@ -99,10 +102,7 @@ type Service struct {
 // or by Keys().Ensure.
 func New(db *gorm.DB, rdb *redis.Client, box *secrets.Box, cfg Config, log *slog.Logger) *Service {
 	s := &Service{cfg: cfg, db: db, log: log, now: time.Now, checked: newVerifiedTokens(50_000)}
-	// A superseded key must outlive every access token it signed: a replica that has not
-	// reloaded yet may sign with it for up to reloadEvery after the rotation, and its tokens
-	// then live AccessTTL (plus skew).
-	s.keys = NewKeys(db, box, cfg.AccessTTL+reloadEvery+leeway, log)
+	s.keys = SigningKeys(db, box, cfg, log)
 	s.revoked = newRevocations(rdb, db, cfg.AccessTTL+2*leeway, log)
 	s.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
@@ -110,6 +110,15 @@ func New(db *gorm.DB, rdb *redis.Client, box *secrets.Box, cfg Config, log *slog
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(func() time.Time { return s.now() }))
 	return s
+}
+
+// SigningKeys returns the key store for cfg's tokens, for processes that rotate keys but
+// issue no tokens (`api keys rotate-signing`).
+func SigningKeys(db *gorm.DB, box *secrets.Box, cfg Config, log *slog.Logger) *Keys {
+	// A superseded key must outlive every access token it signed: a replica that has not
+	// reloaded yet may sign with it for up to reloadEvery after the rotation, and its tokens
+	// then live AccessTTL (plus skew).
+	return NewKeys(db, box, cfg.AccessTTL+reloadEvery+leeway, log)
 }
 
 // Keys returns the signing keys (for rotation and the JWKS).

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -141,23 +142,53 @@ var errNoCurrentKey = errors.New("no current jwt signing key")
 // verifying as a previous key, so no one is signed out; previous keys superseded long
 // enough ago are retired. It returns the new current kid.
 func (k *Keys) Rotate(ctx context.Context) (string, error) {
+	kid, _, err := k.rotate(ctx, 0)
+	return kid, err
+}
+
+// RotateIfDue rotates when the current key has signed for at least every, and reports
+// whether it did. Every worker replica calls it; the row lock in rotate makes the check and
+// the rotation one step, so a due rotation happens once however many replicas look.
+func (k *Keys) RotateIfDue(ctx context.Context, every time.Duration) (bool, error) {
+	kid, rotated, err := k.rotate(ctx, every)
+	if err != nil || !rotated {
+		return false, err
+	}
+	k.log.Info("jwt signing key rotated on schedule", "kid", kid, "every", every.String())
+	return true, nil
+}
+
+// rotate rotates unless dueAfter > 0 and the current key became current less than
+// dueAfter ago. A key becomes current when the previous current one is superseded, so
+// that time is the newest superseded_at (or, for the first key, its created_at).
+func (k *Keys) rotate(ctx context.Context, dueAfter time.Duration) (string, bool, error) {
 	now := k.now()
 	// Used only if there is no next key to promote.
 	fresh, err := k.newRow(now, statusCurrent)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	next, err := k.newRow(now, statusNext)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	kid := fresh.Kid
+	notDue := errors.New("rotation not due")
 	err = k.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Serializes concurrent rotations.
 		var cur []keyRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("status IN ?", []string{statusCurrent, statusNext}).
 			Find(&cur).Error; err != nil {
 			return err
+		}
+		if dueAfter > 0 {
+			since, err := currentSince(tx, cur)
+			if err != nil {
+				return err
+			}
+			if now.Sub(since) < dueAfter {
+				return notDue
+			}
 		}
 		if err := tx.Model(&keyRow{}).Where("status = ? AND superseded_at < ?", statusPrevious, now.Add(-k.retireAfter)).
 			Updates(map[string]any{"status": statusRetired, "retired_at": now}).Error; err != nil {
@@ -185,11 +216,32 @@ func (k *Keys) Rotate(ctx context.Context) (string, error) {
 		}
 		return tx.Create(&next).Error
 	})
+	if errors.Is(err, notDue) {
+		return "", false, nil
+	}
 	if err != nil {
-		return "", fmt.Errorf("rotate signing key: %w", err)
+		return "", false, fmt.Errorf("rotate signing key: %w", err)
 	}
 	k.log.Info("jwt signing key rotated", "kid", kid, "next_kid", next.Kid)
-	return kid, k.reload(ctx)
+	return kid, true, k.reload(ctx)
+}
+
+// currentSince is when the current key (among locked) started signing.
+func currentSince(tx *gorm.DB, locked []keyRow) (time.Time, error) {
+	var since time.Time
+	for _, r := range locked {
+		if r.Status == statusCurrent {
+			since = r.CreatedAt
+		}
+	}
+	var last sql.NullTime
+	if err := tx.Model(&keyRow{}).Select("max(superseded_at)").Row().Scan(&last); err != nil {
+		return time.Time{}, err
+	}
+	if last.Valid && last.Time.After(since) {
+		since = last.Time
+	}
+	return since, nil
 }
 
 // reload reads the non-retired keys into a new snapshot.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/wecomisv/platform/pkg/wecomjwt"
 )
 
 func kidOf(t *testing.T, tok string) string {
@@ -197,4 +199,67 @@ func TestStaleKeysReloadDoesNotQueueRequests(t *testing.T) {
 	if s := slow.Load(); s > 1 {
 		t.Errorf("%d of %d requests waited for (or failed with) the hung key reload, want at most 1", s, n)
 	}
+}
+
+// Scheduled rotation: nothing happens before the current key has signed for the period;
+// once it has, exactly one of several replicas rotates, old tokens still verify until
+// they expire, and new tokens carry the new kid.
+func TestRotateIfDue(t *testing.T) {
+	t.Parallel()
+	a := newEnv(t)
+	b := newReplica(t, a.db, a.rdb)
+	ctx := context.Background()
+	const every = 30 * 24 * time.Hour
+	old := a.issue(t)
+	oldKid := kidOf(t, old.AccessToken)
+	if rotated, err := a.Keys().RotateIfDue(ctx, every); err != nil || rotated {
+		t.Fatalf("fresh key: rotated=%v err=%v, want no rotation", rotated, err)
+	}
+	later := time.Now().Add(every + time.Minute)
+	a.setClock(func() time.Time { return later })
+	b.setClock(func() time.Time { return later })
+	var wg sync.WaitGroup
+	var rotations atomic.Int32
+	for _, r := range []*env{a, b, a, b} {
+		wg.Go(func() {
+			rotated, err := r.Keys().RotateIfDue(ctx, every)
+			if err != nil {
+				t.Error(err)
+			}
+			if rotated {
+				rotations.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := rotations.Load(); n != 1 {
+		t.Fatalf("%d rotations by four due checks, want 1", n)
+	}
+	// The new key became current "later": it is not due again until a period after that.
+	if rotated, _ := a.Keys().RotateIfDue(ctx, every); rotated {
+		t.Error("rotated again right after a scheduled rotation")
+	}
+	// The old token was issued before the clock jump; verify it at its own time.
+	a.setClock(time.Now)
+	if _, err := a.Verify(ctx, old.AccessToken); err != nil {
+		t.Errorf("token of the previous key after a scheduled rotation: %v", err)
+	}
+	// Either replica may have rotated; the other signs with the new key by its next reload.
+	a.keys.snap.Load().loadedAt = time.Now().Add(-2 * reloadEvery)
+	if kid := kidOf(t, a.issue(t).AccessToken); kid == oldKid {
+		t.Error("new token still carries the old kid")
+	}
+	set, _ := a.Keys().JWKS(ctx)
+	if !slicesContainKid(set.Keys, oldKid) {
+		t.Errorf("JWKS dropped the previous key %s while its tokens live", oldKid)
+	}
+}
+
+func slicesContainKid(keys []wecomjwt.JWK, kid string) bool {
+	for _, k := range keys {
+		if k.Kid == kid {
+			return true
+		}
+	}
+	return false
 }

@@ -102,7 +102,9 @@ func (s *Service) tokens(ctx context.Context, sess sessionRow, refresh string, r
 
 // Refresh exchanges a refresh token for a new pair in the same session. The presented token
 // is used up; presenting it again revokes the session (ErrRefreshReused), since either the
-// client or a thief holds a copy and we cannot tell which.
+// client or a thief holds a copy and we cannot tell which. The one exception is the reuse
+// grace (Config.ReuseGrace): two tabs of one browser refreshing the same token within a few
+// seconds both get a pair.
 func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 	if !strings.HasPrefix(refresh, refreshPrefix) {
 		return Tokens{}, ErrRefreshInvalid
@@ -131,16 +133,25 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 		}
 		switch {
 		case rt.UsedAt != nil:
-			reused = true
-			_, err := revokeWhere(tx, now, ReasonReuse, "id = ?", sess.ID)
-			return err
+			graced, err := s.withinReuseGrace(tx, rt, sess, now)
+			if err != nil {
+				return err
+			}
+			if !graced {
+				reused = true
+				_, err = revokeWhere(tx, now, ReasonReuse, "id = ?", sess.ID)
+				return err
+			}
+			// A second tab within the grace: it gets a sibling of the first tab's token.
 		case sess.RevokedAt != nil || rt.RevokedAt != nil:
 			return ErrRevoked
 		case !now.Before(rt.ExpiresAt):
 			return ErrRefreshInvalid
 		}
-		if err := tx.Model(&rt).Update("used_at", now).Error; err != nil {
-			return err
+		if rt.UsedAt == nil {
+			if err := tx.Model(&rt).Update("used_at", now).Error; err != nil {
+				return err
+			}
 		}
 		child = refreshRow{SessionID: sess.ID, ParentID: &rt.ID, TokenHash: nextHash, IssuedAt: now,
 			ExpiresAt: now.Add(s.cfg.RefreshTTL)}
@@ -163,6 +174,25 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 		return Tokens{}, ErrRefreshReused
 	}
 	return s.tokens(ctx, sess, next, child.ExpiresAt, now)
+}
+
+// maxGraceChildren bounds how many new pairs one refresh token yields inside the reuse
+// grace: a few tabs of one browser, not a thief replaying it in a loop.
+const maxGraceChildren = 3
+
+// withinReuseGrace reports whether a used refresh token may be used once more: the
+// session is live, the first use was at most ReuseGrace ago, and it has not yet had
+// maxGraceChildren children. Anything else is reuse, and revokes the family.
+func (s *Service) withinReuseGrace(tx *gorm.DB, rt refreshRow, sess sessionRow, now time.Time) (bool, error) {
+	if s.cfg.ReuseGrace <= 0 || sess.RevokedAt != nil || rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) ||
+		now.Sub(*rt.UsedAt) > s.cfg.ReuseGrace {
+		return false, nil
+	}
+	var children int64
+	if err := tx.Model(&refreshRow{}).Where("parent_id = ?", rt.ID).Count(&children).Error; err != nil {
+		return false, err
+	}
+	return children < maxGraceChildren, nil
 }
 
 // Revoke ends one session: its refresh tokens and access tokens stop working.

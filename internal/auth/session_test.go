@@ -255,3 +255,57 @@ func TestPurgeExpiredSessions(t *testing.T) {
 		t.Errorf("live session: %v", err)
 	}
 }
+
+// Two tabs refreshing one token within the grace both get a pair and the session lives;
+// the same token presented after the grace, or more often than a few tabs would, is
+// reuse and revokes the family.
+func TestRefreshReuseGrace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.cfg.ReuseGrace = 10 * time.Second
+	ctx := context.Background()
+	start := time.Now()
+	e.setClock(func() time.Time { return start })
+	first := e.issue(t)
+	tabA, err := e.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.setClock(func() time.Time { return start.Add(3 * time.Second) })
+	tabB, err := e.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatalf("second tab within the grace: %v", err)
+	}
+	if tabA.RefreshToken == tabB.RefreshToken || tabA.SessionID != tabB.SessionID {
+		t.Fatalf("tabs got %s/%s in sessions %s/%s, want two tokens of one session",
+			tabA.RefreshToken[:8], tabB.RefreshToken[:8], tabA.SessionID, tabB.SessionID)
+	}
+	for name, tok := range map[string]Tokens{"tab A": tabA, "tab B": tabB} {
+		if _, err := e.Verify(ctx, tok.AccessToken); err != nil {
+			t.Errorf("%s access token: %v", name, err)
+		}
+	}
+	// Each tab goes on refreshing its own token.
+	if _, err := e.Refresh(ctx, tabB.RefreshToken); err != nil {
+		t.Errorf("tab B refreshes its own token: %v", err)
+	}
+	// The first token again, after the grace: reuse.
+	e.setClock(func() time.Time { return start.Add(11 * time.Second) })
+	if _, err := e.Refresh(ctx, first.RefreshToken); !errors.Is(err, ErrRefreshReused) {
+		t.Fatalf("reuse after the grace = %v, want ErrRefreshReused", err)
+	}
+	if _, err := e.Refresh(ctx, tabA.RefreshToken); !errors.Is(err, ErrRevoked) {
+		t.Errorf("tab A after the reuse = %v, want ErrRevoked", err)
+	}
+
+	// A replay loop inside the grace is cut off after a few pairs.
+	e.setClock(func() time.Time { return start })
+	other := e.issue(t)
+	var last error
+	for range maxGraceChildren + 1 {
+		_, last = e.Refresh(ctx, other.RefreshToken)
+	}
+	if !errors.Is(last, ErrRefreshReused) {
+		t.Errorf("refresh #%d of one token within the grace = %v, want ErrRefreshReused", maxGraceChildren+1, last)
+	}
+}

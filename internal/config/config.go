@@ -57,6 +57,12 @@ type Config struct {
 	JWTAudience   string
 	JWTAccessTTL  time.Duration
 	JWTRefreshTTL time.Duration
+	// JWTKeyRotation is how long a signing key signs before the worker rotates it (0: only
+	// by `api keys rotate-signing`).
+	JWTKeyRotation time.Duration
+	// JWTRefreshReuseGrace is how long after a refresh token is used it may be used once
+	// more without revoking the session (two tabs refreshing at once).
+	JWTRefreshReuseGrace time.Duration
 	// Credential refreshes (internal/tokens): how often each worker sweeps the credentials
 	// table, and how far past its expiry a scheduled refresh is spread.
 	TokenSweepInterval time.Duration
@@ -98,6 +104,8 @@ var Vars = []Var{
 	{Name: "JWT_AUDIENCE", Default: "wecom-isv", Doc: "aud of the platform's JWTs"},
 	{Name: "JWT_ACCESS_TTL", Default: "10m", Doc: "lifetime of an access token (Go duration)"},
 	{Name: "JWT_REFRESH_TTL", Default: "720h", Doc: "lifetime of a refresh token; each refresh starts a new one (Go duration)"},
+	{Name: "JWT_KEY_ROTATION", Default: "720h", Doc: "how long a signing key signs before the worker rotates it (the previous key keeps verifying until its tokens expire); 0 rotates only by `api keys rotate-signing`"},
+	{Name: "JWT_REFRESH_REUSE_GRACE", Default: "10s", Doc: "a refresh token used again within this long after its first use (two tabs refreshing at once) gets a new pair instead of revoking the session; 0 disables"},
 	{Name: "TOKEN_SWEEP_INTERVAL", Default: "10s", Doc: "how often each worker looks for credentials due for refresh (Go duration)"},
 	{Name: "TOKEN_REFRESH_JITTER", Default: "5s", Doc: "scheduled refreshes are spread over this much time after the credential expires (Go duration)"},
 	{Name: "ADMIN_REFRESH_INTERVAL", Default: "1h", Doc: "how often the worker re-reads every active tenant's app admin list (Go duration, at least 1m)"},
@@ -198,6 +206,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.JWTRefreshTTL <= c.JWTAccessTTL {
 		bad("JWT_REFRESH_TTL", "must be longer than JWT_ACCESS_TTL")
 	}
+	if v, err := time.ParseDuration(get("JWT_KEY_ROTATION")); err != nil || v != 0 && v < time.Hour {
+		bad("JWT_KEY_ROTATION", "must be 0 or a duration of at least 1h (e.g. 720h)")
+	} else {
+		c.JWTKeyRotation = v
+	}
+	if v, err := time.ParseDuration(get("JWT_REFRESH_REUSE_GRACE")); err != nil || v < 0 || v > time.Minute {
+		bad("JWT_REFRESH_REUSE_GRACE", "must be a duration between 0 and 1m (e.g. 10s)")
+	} else {
+		c.JWTRefreshReuseGrace = v
+	}
 	for name, d := range map[string]*time.Duration{"TOKEN_SWEEP_INTERVAL": &c.TokenSweepInterval, "TOKEN_REFRESH_JITTER": &c.TokenRefreshJitter} {
 		v, err := time.ParseDuration(get(name))
 		if err != nil || v <= 0 || v > 10*time.Minute {
@@ -276,6 +294,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_audience", c.JWTAudience),
 		slog.Duration("jwt_access_ttl", c.JWTAccessTTL),
 		slog.Duration("jwt_refresh_ttl", c.JWTRefreshTTL),
+		slog.Duration("jwt_key_rotation", c.JWTKeyRotation),
+		slog.Duration("jwt_refresh_reuse_grace", c.JWTRefreshReuseGrace),
 		slog.Duration("token_sweep_interval", c.TokenSweepInterval),
 		slog.Duration("token_refresh_jitter", c.TokenRefreshJitter),
 		slog.String("wecom_oauth_base", c.OAuthBase),

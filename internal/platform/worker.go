@@ -105,7 +105,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("start task server: %w", err)
 	}
 	var wg sync.WaitGroup
-	for _, loop := range []func(context.Context){w.Sweeper.Run, w.Credentials.Run, w.Admins.Run, w.maintain} {
+	for _, loop := range []func(context.Context){w.Sweeper.Run, w.Credentials.Run, w.Admins.Run, w.maintain, w.rotateSigningKeys} {
 		wg.Go(func() { loop(ctx) })
 	}
 	<-ctx.Done()
@@ -132,6 +132,32 @@ func (w *Worker) maintain(ctx context.Context) {
 		}
 		if _, err := w.d.Tenants.Store().PruneClaimsBefore(ctx, now.Add(-24*time.Hour)); err != nil {
 			w.d.Log.WarnContext(ctx, "maintenance: prune auth code claims", "err", err)
+		}
+	}
+}
+
+// signingKeyCheckEvery is how often a worker asks whether the JWT signing key is due for
+// rotation: a rotation lands at most this late, and the check is one locked query.
+const signingKeyCheckEvery = 10 * time.Minute
+
+// rotateSigningKeys rotates the JWT signing key once it has signed for JWT_KEY_ROTATION,
+// checking at start and then every signingKeyCheckEvery. Any number of replicas may run
+// it: the check and the rotation are one transaction.
+func (w *Worker) rotateSigningKeys(ctx context.Context) {
+	every := w.d.Config.JWTKeyRotation
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(signingKeyCheckEvery)
+	defer t.Stop()
+	for {
+		if _, err := w.d.Auth.Keys().RotateIfDue(ctx, every); err != nil && ctx.Err() == nil {
+			w.d.Log.WarnContext(ctx, "scheduled jwt signing key rotation", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
