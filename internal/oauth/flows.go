@@ -188,6 +188,12 @@ func (s *Service) finishProvider(ctx context.Context, authCode string, st flowSt
 	return s.finish(ctx, id, u, redirect)
 }
 
+// providerTenant picks the tenant an admin web login signs in to, never by the order
+// suites happen to be listed in: the named suite's; else the corp's active install whose
+// agent the login names (agentids are unique within a corp, so that is one install unless
+// the admin manages several of the provider's apps there); else the corp's only active
+// install. Several candidates and nothing to choose between them is ErrAmbiguousTenant: the
+// login link (or the app's 业务设置URL) must then carry ?suite_id=.
 func (s *Service) providerTenant(ctx context.Context, corpID, suiteID string, agents []wecom.LoginAgent) (tenants.Tenant, error) {
 	if suiteID != "" {
 		return s.activeTenant(ctx, suiteID, corpID)
@@ -196,7 +202,7 @@ func (s *Service) providerTenant(ctx context.Context, corpID, suiteID string, ag
 	if err != nil {
 		return tenants.Tenant{}, fmt.Errorf("list suites: %w", err)
 	}
-	var active []tenants.Tenant
+	var active, managed []tenants.Tenant
 	for _, su := range all {
 		t, err := s.activeTenant(ctx, su.ID, corpID)
 		if errors.Is(err, ErrNoTenant) {
@@ -205,15 +211,21 @@ func (s *Service) providerTenant(ctx context.Context, corpID, suiteID string, ag
 		if err != nil {
 			return tenants.Tenant{}, err
 		}
-		if slices.ContainsFunc(agents, func(a wecom.LoginAgent) bool { return a.AgentID == t.Agent.AgentID }) {
-			return t, nil
-		}
 		active = append(active, t)
+		if slices.ContainsFunc(agents, func(a wecom.LoginAgent) bool { return a.AgentID == t.Agent.AgentID }) {
+			managed = append(managed, t)
+		}
 	}
-	if len(active) == 0 {
+	switch {
+	case len(managed) == 1:
+		return managed[0], nil
+	case len(managed) == 0 && len(active) == 1:
+		return active[0], nil
+	case len(active) == 0:
 		return tenants.Tenant{}, ErrNoTenant
 	}
-	return active[0], nil
+	return tenants.Tenant{}, fmt.Errorf("corp %s has %d active installs (%d managed by this admin): %w",
+		corpID, len(active), len(managed), ErrAmbiguousTenant)
 }
 
 // activeTenant returns the tenant if it is installed and WeCom accepts its authorisation.

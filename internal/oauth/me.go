@@ -56,8 +56,12 @@ func (u *Users) internal(c *gin.Context, cl *auth.Claims, what string, err error
 	apiError(c, http.StatusInternalServerError, "internal_error", what+" unavailable")
 }
 
-// Routes mounts GET /me on g (the /api/v1 group).
-func (u *Users) Routes(g gin.IRouter) { g.GET("/me", u.me) }
+// Routes mounts GET /me and the app administrators' GET /admin/tenant on g (the /api/v1
+// group).
+func (u *Users) Routes(g gin.IRouter) {
+	g.GET("/me", u.me)
+	g.GET("/admin/tenant", u.RequireAppAdmin(), u.adminTenant)
+}
 
 func apiError(c *gin.Context, status int, code, msg string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": code, "message": msg})

@@ -42,6 +42,9 @@ var (
 	// ErrNoTenant means the user's corp has not installed the app, or cancelled it, or
 	// WeCom no longer accepts its authorisation.
 	ErrNoTenant = errors.New("the organisation has not installed the app or has removed it")
+	// ErrAmbiguousTenant means an admin login without a suite_id came from a corp with
+	// several of the provider's apps installed and nothing in the login says which is meant.
+	ErrAmbiguousTenant = errors.New("several of the provider's apps are installed; the login must name one")
 )
 
 // Tenants is what sign-in needs of the tenant registry (tenants.Store).

@@ -105,10 +105,18 @@ func (h handlers) providerCallback(c *gin.Context) {
 
 // businessSettings is the 业务设置URL: WeCom sends a signed-in admin here with an auth_code
 // and no state, so there is no state to check; the session lands on the default page.
+// The URL is configured per app, so it may name the app with ?suite_id= (needed when a
+// corp installed several of the provider's apps).
 func (h handlers) businessSettings(c *gin.Context) {
-	code := c.Query("auth_code")
+	code, suiteID := c.Query("auth_code"), c.Query("suite_id")
+	if suiteID != "" {
+		if _, err := h.s.suite(c.Request.Context(), suiteID); err != nil {
+			h.fail(c, "business-settings", err)
+			return
+		}
+	}
 	h.complete(c, code, func(ctx context.Context) (Signed, error) {
-		return h.s.finishProvider(ctx, code, flowState{Flow: flowProvider})
+		return h.s.finishProvider(ctx, code, flowState{Flow: flowProvider, SuiteID: suiteID})
 	})
 }
 
@@ -150,6 +158,9 @@ func (h handlers) fail(c *gin.Context, step string, err error) {
 	case errors.Is(err, ErrNoTenant):
 		p.Status, p.Title = http.StatusForbidden, "App not available"
 		p.Message = "Your organisation has not installed this app, or has removed it. Ask an administrator to install it from the WeCom app marketplace."
+	case errors.Is(err, ErrAmbiguousTenant):
+		p.Status, p.Title = http.StatusConflict, "Which app?"
+		p.Message = "Your organisation uses several of our apps. Open this app's own sign-in link (it names the app with ?suite_id=) to continue."
 	case errors.Is(err, ErrNotMember):
 		p.Status, p.Title = http.StatusForbidden, "Not a member"
 		p.Message = "This app is only for members of an organisation that installed it. Sign in with your WeCom work account."

@@ -1,17 +1,16 @@
 package oauth_test
 
 import (
+	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/wecomisv/platform/internal/oauth"
 	"github.com/wecomisv/platform/internal/platform/platformtest"
+	"github.com/wecomisv/platform/internal/suite"
+	"github.com/wecomisv/platform/internal/tenants"
 	"github.com/wecomisv/platform/internal/wecomsim/store"
 )
 
@@ -57,20 +56,21 @@ func TestOAuthSignInAndAdminFlip(t *testing.T) {
 		t.Fatalf("admin /me: %d %+v", code, m)
 	}
 
-	// RequireAppAdmin, on a route of the test's own, with the platform's real services.
-	users := oauth.NewUsers(w.Deps.Tenants.Store(), time.Second, nil, nil)
-	r := gin.New()
-	r.GET("/admin-only", w.Deps.Auth.Require(), users.RequireActiveTenant(), users.RequireAppAdmin(),
-		func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	// RequireAppAdmin guards the app page's administration panel, GET /api/v1/admin/tenant.
 	adminOnly := func(b *browser) int {
-		req := httptest.NewRequest(http.MethodGet, "/admin-only", nil)
-		req.Header.Set("Authorization", "Bearer "+b.accessToken())
-		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
-		if rec.Code == http.StatusForbidden && !strings.Contains(rec.Body.String(), `"not_app_admin"`) {
-			t.Errorf("403 body %s", rec.Body)
+		var out struct {
+			Error   string          `json:"error"`
+			AgentID int             `json:"agentid"`
+			Admins  []tenants.Admin `json:"admins"`
 		}
-		return rec.Code
+		st := b.api(http.MethodGet, "/api/v1/admin/tenant", "", &out)
+		switch {
+		case st == http.StatusForbidden && out.Error != "not_app_admin":
+			t.Errorf("403 error %q, want not_app_admin", out.Error)
+		case st == http.StatusOK && (out.AgentID != tn.Agent.AgentID || len(out.Admins) == 0):
+			t.Errorf("admin panel = %+v, want agent %d and the admin list", out, tn.Agent.AgentID)
+		}
+		return st
 	}
 	if a, b := adminOnly(admin), adminOnly(member); a != http.StatusOK || b != http.StatusForbidden {
 		t.Fatalf("admin-only: admin %d, member %d", a, b)
@@ -159,5 +159,15 @@ func TestPageSignedOutAndUnknownSuite(t *testing.T) {
 		if st, body, _ := b.visit(w.API.URL+asset, "", "", nil); st != http.StatusOK || len(body) < 100 {
 			t.Fatalf("%s: %d", asset, st)
 		}
+	}
+	// A suite added in the console (the database), not in WECOM_SUITES, is offered at once.
+	added := suite.Suite{ID: "wwaddedinconsole01", Secret: "s", Token: platformtest.SuiteToken,
+		EncodingAESKey: platformtest.SuiteAESKey}
+	if err := w.Deps.Suites.Store().Upsert(context.Background(), added); err != nil {
+		t.Fatal(err)
+	}
+	if st, body, _ = b.visit(w.API.URL+"/app/", "", "", nil); st != http.StatusOK ||
+		!strings.Contains(body, `href="/oauth/`+added.ID+`/authorize?redirect=/app/"`) {
+		t.Fatalf("/app/ after adding a suite: %d %.600s", st, body)
 	}
 }

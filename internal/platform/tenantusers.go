@@ -45,11 +45,14 @@ func tenantUserRoutes(r gin.IRouter, d *Deps) error {
 	users.Routes(api)
 	jssdk.Routes(api, signer, log.With("component", "jssdk"))
 
-	ids := make([]string, len(cfg.Suites))
-	for i, s := range cfg.Suites {
-		ids[i] = s.SuiteID
-	}
-	return oauth.AppRoutes(r, oauth.AppPage{Suites: ids})
+	return oauth.AppRoutes(r, oauth.AppPage{Suites: func(ctx context.Context) ([]string, error) {
+		all, err := d.Suites.Store().List(ctx)
+		ids := make([]string, len(all))
+		for i, s := range all {
+			ids[i] = s.ID
+		}
+		return ids, err
+	}})
 }
 
 // suiteRegistry gives oauth the suites and their list.

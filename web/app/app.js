@@ -78,6 +78,26 @@
     $("jssdk-status").textContent = "ww.register called with the signatures below.";
   }
 
+  // Administrators also see the installation (GET /api/v1/admin/tenant, admin-only).
+  async function showAdministration() {
+    const r = await api("GET", "/api/v1/admin/tenant");
+    if (r.status !== 200) return;
+    const t = r.data;
+    $("agentid").textContent = t.agentid;
+    $("corp_name").textContent = t.corp_name || t.corp_id;
+    $("installed_at").textContent = new Date(t.installed_at).toLocaleString();
+    const p = t.privilege || {};
+    const n = (xs) => (xs || []).length;
+    $("visible").textContent = n(p.allow_user) + " members, " + n(p.allow_party) + " departments, " + n(p.allow_tag) + " tags";
+    const list = $("admins");
+    list.replaceChildren(...(t.admins || []).map((a) => {
+      const li = document.createElement("li");
+      li.textContent = (a.userid || a.open_userid) + (a.auth_type === 1 ? " (manage)" : " (use)");
+      return li;
+    }));
+    $("administration").hidden = false;
+  }
+
   async function main() {
     const r = await api("GET", "/api/v1/me");
     if (r.status === 401) { $("signed-out").hidden = false; return; }
@@ -93,7 +113,10 @@
     admin.textContent = me.is_admin
       ? "App administrator" + (me.admin_auth_type === 1 ? " (manage)" : " (use)")
       : "Member (not an app administrator)";
-    if (me.is_admin) admin.classList.add("admin");
+    if (me.is_admin) {
+      admin.classList.add("admin");
+      showAdministration().catch((e) => showError(e.message));
+    }
     $("logout").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       await api("POST", "/api/v1/session/logout");
